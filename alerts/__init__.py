@@ -1,0 +1,1 @@
+"""Alert service: event consumer, pipeline stages, silences, case workflow, SLA clocks (later issue)."""

@@ -1,0 +1,1 @@
+"""FastAPI service, auth, WebSocket push, live view and operator console (later issue)."""

@@ -1,0 +1,1 @@
+"""The `gridwatch` command: one entry point, a subcommand per job."""

@@ -1,0 +1,33 @@
+"""`gridwatch bench …`: benchmarks. Each prints progress and ends with one JSON line of figures."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(help="Benchmarks (never part of the test suite).", no_args_is_help=True)
+
+
+def emit(figures: dict[str, Any]) -> None:
+    typer.echo(json.dumps(figures, ensure_ascii=False))
+
+
+@app.command("registry")
+def registry_command(
+    cameras: Annotated[
+        int, typer.Option(min=100, help="Cameras in the simulated league.")
+    ] = 50_000,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="A PostgreSQL server URL to measure on (a scratch database is made and dropped). "
+            "Default: a temporary SQLite file."
+        ),
+    ] = None,
+) -> None:
+    """Bulk import time of a league and cameras-under-a-district query latency."""
+    from benchmarks import registry
+
+    emit(registry.run(cameras=cameras, database_url=database_url, report=typer.echo))

@@ -1,0 +1,43 @@
+"""`gridwatch` — camera-feed aggregation and alerting hub for district command centers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli import bench, context, db, export, importing, simulate
+
+app = typer.Typer(
+    name="gridwatch",
+    help="Camera registry, health and motion checks, events and alerts for command centers.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="YAML settings file (also GRIDWATCH_CONFIG).", envvar=None
+        ),
+    ] = None,
+) -> None:
+    """Settings come from defaults < YAML file < GRIDWATCH_* environment variables."""
+    context.init(ctx, config)
+
+
+app.add_typer(db.app, name="db")
+app.add_typer(importing.app, name="import")
+app.add_typer(export.app, name="export")
+app.add_typer(simulate.app, name="simulate")
+app.add_typer(bench.app, name="bench")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,124 @@
+"""One `Settings` object: defaults < YAML file < environment (`GRIDWATCH_*`).
+
+The YAML file is named by `--config` on the command line or by `GRIDWATCH_CONFIG`.
+Secrets are `SecretStr` and URLs that may carry a password are masked in `repr`.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from config.redact import redact_url
+
+CONFIG_ENV = "GRIDWATCH_CONFIG"
+
+
+class Settings(BaseSettings):
+    """Everything gridwatch can be told. Each field is `GRIDWATCH_<NAME>` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDWATCH_", extra="forbid", frozen=True)
+    yaml_file: ClassVar[Path | None] = None
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Folder for the SQLite database, the event spool and evidence snapshots.",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Empty: a SQLite file `gridwatch.sqlite` under data_dir.",
+    )
+    mqtt_url: SecretStr | None = Field(
+        default=None,
+        description="mqtt://[user:pass@]host:port. Empty: an embedded broker started in-process.",
+    )
+    mqtt_protocol: str = Field(
+        default="3.1.1",
+        description="MQTT protocol version: 3.1.1 (amqtt, Mosquitto) or 5 (shared subscriptions).",
+    )
+    topic_prefix: str = Field(default="gridwatch", min_length=1, pattern=r"^[^#+/]+$")
+    worker_id: str = Field(
+        default_factory=lambda: f"{os.uname().nodename}-{os.getpid()}",
+        description="Identifies this process in events (`worker_id`) and probe leases.",
+    )
+    probe_interval_s: float = Field(default=60.0, gt=0, le=86_400)
+    probe_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    offline_after_failures: int = Field(default=3, ge=1, le=100)
+    probe_backoff_max_s: float = Field(default=300.0, gt=0)
+    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
+    log_json: bool = Field(default=False, description="JSON lines on stderr instead of text.")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Earlier sources win: init kwargs, then the environment, then the YAML file.
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls.yaml_file is not None:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=cls.yaml_file))
+        return tuple(sources)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url is not None and self.database_url.get_secret_value():
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / 'gridwatch.sqlite').as_posix()}"
+
+    @property
+    def resolved_mqtt_url(self) -> str | None:
+        if self.mqtt_url is not None and self.mqtt_url.get_secret_value():
+            return self.mqtt_url.get_secret_value()
+        return None
+
+    def describe(self) -> dict[str, str]:
+        """Human-readable effective settings with every secret masked."""
+        return {
+            "data_dir": str(self.data_dir),
+            "database_url": redact_url(self.resolved_database_url),
+            "mqtt_url": redact_url(self.resolved_mqtt_url or "embedded"),
+            "topic_prefix": self.topic_prefix,
+            "worker_id": self.worker_id,
+            "probe_interval_s": str(self.probe_interval_s),
+        }
+
+
+def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
+    """Build settings from defaults, an optional YAML file, the environment and overrides."""
+    path = config_file or os.environ.get(CONFIG_ENV) or None
+    yaml_path = Path(path) if path else None
+    if yaml_path is not None and not yaml_path.is_file():
+        raise FileNotFoundError(
+            f"config file {yaml_path} does not exist ({CONFIG_ENV} or --config)"
+        )
+
+    class _FromFile(Settings):
+        yaml_file: ClassVar[Path | None] = yaml_path
+
+    loaded = _FromFile(**overrides)
+    return Settings.model_construct(**dict(loaded))
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> Settings:
+    """Process-wide settings for entry points; library code receives settings as an argument."""
+    return load_settings()

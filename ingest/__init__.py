@@ -1,0 +1,1 @@
+"""Ingest: camera sources, probe scheduling, analysis kernels, event publishing, simulator."""

@@ -1,0 +1,1 @@
+"""A simulated league: inventory files, and (later) HTTP cameras that serve it."""

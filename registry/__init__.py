@@ -1,0 +1,1 @@
+"""Camera registry: districts, cameras, departments, users; bulk import and export."""

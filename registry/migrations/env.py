@@ -1,0 +1,19 @@
+"""Alembic environment: the engine comes from `registry.migrate`, never from an ini file."""
+
+from alembic import context
+from sqlalchemy import Engine
+
+from registry.models import Base
+
+engine = context.config.attributes.get("engine")
+if not isinstance(engine, Engine):
+    raise RuntimeError("run migrations through registry.migrate (gridwatch db upgrade)")
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        compare_type=True,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    context.run_migrations()
