@@ -31,3 +31,27 @@ def registry_command(
     from benchmarks import registry
 
     emit(registry.run(cameras=cameras, database_url=database_url, report=typer.echo))
+
+
+@app.command("analysis")
+def analysis_command(
+    repeats: Annotated[int, typer.Option(min=1, help="Passes over the timing frames.")] = 3,
+    frames: Annotated[int, typer.Option(min=50, help="Distinct 640x360 frames timed.")] = 300,
+) -> None:
+    """Motion and health kernel speed on one core vs MOG2/KNN, and the labelled evaluation."""
+    from benchmarks import analysis
+
+    emit(analysis.run(repeats=repeats, frames=frames, report=typer.echo))
+
+
+@app.command("publishing")
+def publishing_command(
+    events: Annotated[int, typer.Option(min=100, help="Events to publish.")] = 10_000,
+    mqtt_url: Annotated[
+        str | None, typer.Option(help="Broker to measure on (default: an embedded amqtt).")
+    ] = None,
+) -> None:
+    """Events/s end to end through the disk spool to a subscriber, against per-event commits."""
+    from benchmarks import publishing
+
+    emit(publishing.run(events, mqtt_url, report=typer.echo))

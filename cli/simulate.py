@@ -7,9 +7,35 @@ from typing import Annotated
 
 import typer
 
+from cli.simulate_serve import serve_command
 from ingest.simulator.inventory import write_inventory
 
-app = typer.Typer(help="Simulated cameras and inventories.", no_args_is_help=True)
+app = typer.Typer(
+    help="Simulated cameras: `simulate inventory`, then `simulate --inventory DIR`.",
+    invoke_without_command=True,
+)
+app.command("serve")(serve_command)
+
+
+@app.callback()
+def simulate_callback(
+    ctx: typer.Context,
+    inventory: Annotated[
+        Path | None,
+        typer.Option("--inventory", file_okay=False, help="Serve this inventory (as `serve`)."),
+    ] = None,
+    faults: Annotated[
+        Path | None, typer.Option("--faults", help="YAML/JSON fault schedule.")
+    ] = None,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free).")] = 8780,
+) -> None:
+    """`simulate --inventory DIR` is short for `simulate serve --inventory DIR`."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if inventory is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+    ctx.invoke(serve_command, inventory=inventory, faults=faults, port=port)
 
 
 @app.command("inventory")
