@@ -1,1 +1,1 @@
-"""Alert service: event consumer, pipeline stages, silences, case workflow, SLA clocks (later issue)."""
+"""Alert service: event consumer, pipeline stages, silences, cases, SLA clocks (later issue)."""

@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-from cli import bench, context, db, export, importing, simulate
+from cli import analyze, bench, context, db, export, importing, simulate
+from cli.demo import demo_command
+from cli.ingest import ingest_command
 
 app = typer.Typer(
     name="gridwatch",
@@ -37,6 +39,9 @@ app.add_typer(importing.app, name="import")
 app.add_typer(export.app, name="export")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(bench.app, name="bench")
+app.command("ingest")(ingest_command)
+app.command("demo")(demo_command)
+app.command("analyze")(analyze.analyze)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,17 @@ class Settings(BaseSettings):
     probe_timeout_s: float = Field(default=10.0, gt=0, le=600)
     offline_after_failures: int = Field(default=3, ge=1, le=100)
     probe_backoff_max_s: float = Field(default=300.0, gt=0)
+    max_concurrent_probes: int = Field(default=512, ge=1, le=20_000)
+    http_per_host: int = Field(
+        default=4, ge=1, le=1000, description="Connections per camera host (an NVR is one host)."
+    )
+    per_uplink: int = Field(
+        default=8, ge=1, le=1000, description="Probes at once through one uplink NVR or switch."
+    )
+    analysis_threads: int = Field(default=1, ge=1, le=64)
+    clips_dir: Path | None = Field(
+        default=None, description="Video clips for the simulator's pictures (synthetic if absent)."
+    )
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     log_json: bool = Field(default=False, description="JSON lines on stderr instead of text.")
 

@@ -1,0 +1,49 @@
+"""`gridwatch ingest`: a worker that probes its share of the fleet and publishes events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+
+import typer
+
+from cli.context import settings_from
+from cli.ingest_wiring import build_runtime, running_publisher
+from cli.registry_access import open_registry
+from config.redact import redact_url
+from ingest.embedded_broker import EmbeddedBroker
+
+
+def ingest_command(ctx: typer.Context) -> None:
+    """Probe every camera this worker holds a lease for, every probe interval, until Ctrl-C.
+
+    Several workers share the fleet through leases in the database. Without
+    GRIDWATCH_MQTT_URL an embedded broker is started on a free local port.
+    """
+    settings = settings_from(ctx)
+    _engine, factory = open_registry(settings)
+    with contextlib.ExitStack() as stack:
+        url = settings.resolved_mqtt_url
+        if url is None:
+            url = stack.enter_context(EmbeddedBroker()).url
+            typer.echo(f"embedded MQTT broker on {url}")
+        publisher = stack.enter_context(running_publisher(settings, url))
+        typer.echo(
+            f"worker {settings.worker_id}: probing every {settings.probe_interval_s:g} s, "
+            f"events to {redact_url(url)} under {settings.topic_prefix}/v1/"
+        )
+
+        async def main() -> None:
+            runtime, http = build_runtime(settings, factory, publisher)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            try:
+                await runtime.run(stop)
+            finally:
+                await http.aclose()
+            typer.echo(f"stopped: {runtime.snapshot()}")
+
+        asyncio.run(main())

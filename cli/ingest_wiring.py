@@ -1,0 +1,76 @@
+"""Building an ingest worker from settings: publisher, spool, HTTP pool, runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from config.settings import Settings
+from ingest.analysis.health import HealthChecker
+from ingest.analysis.health_config import HealthConfig
+from ingest.leases import LeaseManager
+from ingest.probe_state import ProbePolicy
+from ingest.publisher import Publisher, PublisherOptions
+from ingest.runtime import CheckerFactory, IngestRuntime, RuntimeConfig
+from ingest.sources.http_client import HttpClient, HttpLimits, HttpTimeouts
+from ingest.spool import Spool
+from registry.db import SessionFactory
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def checker_factory(config: HealthConfig) -> CheckerFactory:
+    def make(_camera_id: str, saved: dict[str, Any] | None) -> HealthChecker:
+        return HealthChecker.from_state(saved, config) if saved else HealthChecker(config)
+
+    return make
+
+
+def runtime_config(settings: Settings) -> RuntimeConfig:
+    timeout = settings.probe_timeout_s
+    return RuntimeConfig(
+        policy=ProbePolicy(
+            interval_s=settings.probe_interval_s,
+            offline_after=settings.offline_after_failures,
+            backoff_max_s=max(settings.probe_backoff_max_s, settings.probe_interval_s),
+        ),
+        timeouts=HttpTimeouts(connect_s=min(3.0, timeout), read_s=timeout, total_s=timeout),
+        max_concurrent_probes=settings.max_concurrent_probes,
+        per_uplink=settings.per_uplink,
+        analysis_threads=settings.analysis_threads,
+    )
+
+
+@contextmanager
+def running_publisher(settings: Settings, mqtt_url: str) -> Iterator[Publisher]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    spool_path = settings.data_dir / f"spool-{settings.worker_id}.sqlite"
+    options = PublisherOptions(worker_id=settings.worker_id, topic_prefix=settings.topic_prefix)
+    with Spool(spool_path) as spool, Publisher(mqtt_url, spool, options) as publisher:
+        yield publisher
+
+
+def build_runtime(
+    settings: Settings,
+    factory: SessionFactory,
+    publisher: Publisher,
+    *,
+    health: HealthConfig | None = None,
+    config: RuntimeConfig | None = None,
+) -> tuple[IngestRuntime, HttpClient]:
+    """Call inside the running event loop (the HTTP pool binds to it)."""
+    http = HttpClient(HttpLimits(per_host=settings.http_per_host))
+    runtime = IngestRuntime(
+        config or runtime_config(settings),
+        factory,
+        publisher,
+        LeaseManager(factory, settings.worker_id, utc_now),
+        checker_factory(health or HealthConfig()),
+        http=http,
+        wall_clock=utc_now,
+    )
+    return runtime, http

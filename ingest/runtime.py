@@ -1,0 +1,310 @@
+"""`gridwatch ingest`: probe every camera this worker holds a lease for, on schedule.
+
+One asyncio loop does the network I/O (HTTP snapshots over one shared pool). Decoding
+is inside the source; health analysis runs in a small thread pool so the loop keeps
+dispatching while a sample is analysed. Database work (leases, registry refresh,
+health-state batches) runs in threads too. Events go to the publisher, which spools
+them to disk before the broker sees them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from ingest.baselines import load_baselines, save_baselines
+from ingest.fleet import CameraTarget, held_targets, load_targets
+from ingest.health_store import HealthWriter
+from ingest.leases import LeaseManager, Leases
+from ingest.limits import KeyedLimiter
+from ingest.probe import HealthVerdict, ProbeOutcome, Target, after_probe_error, after_sample
+from ingest.probe_state import ProbePolicy, ProbeState, next_delay
+from ingest.publisher import Publisher
+from ingest.scheduler import ProbeSchedule
+from ingest.sources.base import FrameSource
+from ingest.sources.failures import ProbeError, ProbeFailure
+from ingest.sources.http_client import HttpClient, HttpTimeouts
+from ingest.sources.sample import Sample
+from ingest.sources.snapshot import HttpSnapshotSource
+from registry.db import SessionFactory
+
+log = logging.getLogger(__name__)
+
+WallClock = Callable[[], datetime]
+Monotonic = Callable[[], float]
+
+
+class Checker(Protocol):
+    """One camera's health analysis (learned baseline inside)."""
+
+    def check(self, gray: Any, t: float, color: Any = None) -> HealthVerdict: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+
+# Makes a camera's checker, from its saved baseline when there is one.
+CheckerFactory = Callable[[str, dict[str, Any] | None], Checker]
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeConfig:
+    policy: ProbePolicy = field(default_factory=ProbePolicy)
+    timeouts: HttpTimeouts = field(default_factory=HttpTimeouts)
+    max_concurrent_probes: int = 512
+    per_uplink: int = 8
+    renew_every_s: float = 10.0
+    refresh_registry_every_s: float = 60.0
+    flush_every_s: float = 2.0
+    save_baselines_every_s: float = 300.0
+    analysis_threads: int = 1
+
+
+@dataclass(slots=True)
+class RuntimeStats:
+    probes: int = 0
+    failures: int = 0
+    events: int = 0
+    lateness_s: deque[float] = field(default_factory=lambda: deque(maxlen=200_000))
+    analysis_s: float = 0.0
+
+    def lateness_p99(self) -> float:
+        if not self.lateness_s:
+            return 0.0
+        ordered = sorted(self.lateness_s)
+        return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+
+class IngestRuntime:
+    def __init__(
+        self,
+        config: RuntimeConfig,
+        factory: SessionFactory,
+        publisher: Publisher,
+        leases: LeaseManager,
+        checker_factory: CheckerFactory,
+        *,
+        http: HttpClient,
+        wall_clock: WallClock,
+        monotonic: Monotonic = time.monotonic,
+        analysis_executor: Executor | None = None,
+    ) -> None:
+        self.config = config
+        self.factory = factory
+        self.publisher = publisher
+        self.leases = leases
+        self.checker_factory = checker_factory
+        self.http = http
+        self.wall_clock = wall_clock
+        self.monotonic = monotonic
+        self.executor = analysis_executor or ThreadPoolExecutor(
+            config.analysis_threads, thread_name_prefix="analysis"
+        )
+        self.health = HealthWriter(factory, leases.worker_id)
+        self.schedule = ProbeSchedule()
+        self.stats = RuntimeStats()
+        self.states: dict[str, ProbeState] = {}
+        self._targets: dict[str, CameraTarget] = {}
+        self._all_targets: dict[str, CameraTarget] = {}
+        self._sources: dict[str, FrameSource] = {}
+        self._checkers: dict[str, Checker] = {}
+        self._uplinks = KeyedLimiter(config.per_uplink)
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._slot_free = asyncio.Event()
+        self._held: Leases | None = None
+        self._saved_baselines: dict[str, dict[str, Any]] = {}
+
+    # -- periodic housekeeping, each in a thread: it is database I/O ------------------------
+
+    async def refresh_registry(self) -> None:
+        self._all_targets = await asyncio.to_thread(load_targets, self.factory)
+
+    async def renew_leases(self) -> None:
+        held = await asyncio.to_thread(self.leases.renew)
+        self._held = held
+        targets = held_targets(self._all_targets, held.shards, self.leases.config.shards)
+        self._targets = targets
+        interval = self.config.policy.interval_s
+        added, removed = self.schedule.sync(dict.fromkeys(targets, interval), self.monotonic())
+        gone = [c for c in self._checkers if c not in targets]
+        if gone:
+            await self.save_baselines(gone)
+        for camera in gone:
+            self._checkers.pop(camera, None)
+        for camera in [c for c in self._sources if c not in targets]:
+            self._sources.pop(camera)
+        new = [c for c in targets if c not in self._checkers and c not in self._saved_baselines]
+        if new:
+            self._saved_baselines.update(await asyncio.to_thread(load_baselines, self.factory, new))
+        if added or removed:
+            log.info(
+                "holding %d of %d shards (%d workers): %d cameras (+%d −%d)",
+                len(held.shards), self.leases.config.shards, held.live_workers,
+                len(targets), added, removed,
+            )  # fmt: skip
+
+    async def save_baselines(self, cameras: list[str] | None = None) -> None:
+        """Write the learned baselines (of `cameras`, or all) so a restart does not relearn."""
+        chosen = list(self._checkers) if cameras is None else cameras
+        loop = asyncio.get_running_loop()
+
+        def collect() -> dict[str, dict[str, Any]]:  # on the analysis executor: no race
+            return {c: self._checkers[c].state_dict() for c in chosen if c in self._checkers}
+
+        states = await loop.run_in_executor(self.executor, collect)
+        try:
+            await asyncio.to_thread(save_baselines, self.factory, states, self.wall_clock())
+        except Exception:
+            log.exception("baselines not saved; will retry")
+
+    async def flush_health(self) -> None:
+        try:
+            await asyncio.to_thread(self.health.flush)
+        except Exception:  # the database is away: keep the batch, try again next time
+            log.exception("health state not written; will retry")
+
+    # -- probing -----------------------------------------------------------------------
+
+    def _source(self, target: CameraTarget) -> FrameSource:
+        source = self._sources.get(target.camera_id)
+        if source is None:
+            url = target.probe_url
+            if url is None or not url.startswith(("http://", "https://")):
+                raise ProbeError(ProbeFailure.NO_VIDEO, "no HTTP snapshot URL for this camera")
+            source = HttpSnapshotSource(
+                self.http,
+                url,
+                clock=self.wall_clock,
+                credentials=target.credentials,
+                timeouts=self.config.timeouts,
+            )
+            self._sources[target.camera_id] = source
+        return source
+
+    def _analyse(self, camera_id: str, sample: Sample) -> HealthVerdict:
+        checker = self._checkers.get(camera_id)
+        if checker is None:
+            saved = self._saved_baselines.pop(camera_id, None)
+            checker = self._checkers[camera_id] = self.checker_factory(camera_id, saved)
+        start = time.perf_counter()
+        verdict = checker.check(sample.gray, sample.captured_at.timestamp(), color=sample.thumb)
+        self.stats.analysis_s += time.perf_counter() - start
+        return verdict
+
+    async def probe(self, camera_id: str, due_at: float) -> None:
+        target = self._targets.get(camera_id)
+        if target is None:
+            return
+        self.stats.lateness_s.append(max(0.0, self.monotonic() - due_at))
+        before = self.states.get(camera_id, ProbeState())
+        where = Target(camera_id, target.district_code)
+        outcome: ProbeOutcome
+        async with self._uplinks.hold(target.uplink):
+            try:
+                sample = await self._source(target).sample()
+            except ProbeError as error:
+                self.stats.failures += 1
+                outcome = after_probe_error(
+                    where, before, self.wall_clock(), error, self.config.policy
+                )
+            else:
+                loop = asyncio.get_running_loop()
+                verdict = await loop.run_in_executor(
+                    self.executor, self._analyse, camera_id, sample
+                )
+                outcome = after_sample(where, before, sample.captured_at, verdict, None)
+        self.stats.probes += 1
+        self._apply(camera_id, outcome)
+        delay = next_delay(outcome.state, self.config.policy)
+        self.schedule.reschedule(camera_id, due_at, delay, self.monotonic())
+
+    def _apply(self, camera_id: str, outcome: ProbeOutcome) -> None:
+        self.states[camera_id] = outcome.state
+        for draft in outcome.drafts:
+            self.publisher.publish_event(draft)
+            self.stats.events += 1
+        if outcome.status is not None:
+            self.publisher.publish_status(camera_id, outcome.status)
+        self.health.add(outcome.record)
+
+    def _spawn(self, camera_id: str, due_at: float) -> None:
+        task = asyncio.create_task(self.probe(camera_id, due_at), name=f"probe-{camera_id}")
+        self._inflight.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._slot_free.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("probe task failed", exc_info=task.exception())
+
+    # -- the loop ------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> RuntimeStats:
+        cfg = self.config
+        await self.refresh_registry()
+        await self.renew_leases()
+        now = self.monotonic()
+        next_renew = now + cfg.renew_every_s
+        next_refresh = now + cfg.refresh_registry_every_s
+        next_flush = now + cfg.flush_every_s
+        next_save = now + cfg.save_baselines_every_s
+        while not stop.is_set():
+            now = self.monotonic()
+            if now >= next_refresh:
+                await self.refresh_registry()
+                next_refresh = now + cfg.refresh_registry_every_s
+            if now >= next_renew:
+                await self.renew_leases()
+                next_renew = now + cfg.renew_every_s
+            if now >= next_flush:
+                await self.flush_health()
+                next_flush = now + cfg.flush_every_s
+            if now >= next_save:
+                await self.save_baselines()
+                next_save = now + cfg.save_baselines_every_s
+            free = cfg.max_concurrent_probes - len(self._inflight)
+            for due in self.schedule.pop_due(now, free) if free > 0 else ():
+                self._spawn(due.camera_id, due.due_at)
+            wake = min(next_renew, next_refresh, next_flush, next_save)
+            next_due = self.schedule.next_due()
+            if next_due is not None and len(self._inflight) < cfg.max_concurrent_probes:
+                wake = min(wake, next_due)
+            self._slot_free.clear()
+            timeout = max(0.0, min(wake - self.monotonic(), 1.0))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop_or_slot(stop), timeout)
+        await self.shutdown()
+        return self.stats
+
+    async def _stop_or_slot(self, stop: asyncio.Event) -> None:
+        stopped = asyncio.ensure_future(stop.wait())
+        slot = asyncio.ensure_future(self._slot_free.wait())
+        try:
+            await asyncio.wait({stopped, slot}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+            slot.cancel()
+
+    async def shutdown(self) -> None:
+        if self._inflight:
+            await asyncio.wait(self._inflight, timeout=self.config.timeouts.total_s)
+        await self.flush_health()
+        await self.save_baselines()
+        await asyncio.to_thread(self.leases.release_all)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "cameras": len(self._targets),
+            "probes": self.stats.probes,
+            "failures": self.stats.failures,
+            "events": self.stats.events,
+            "p99_lateness_s": round(self.stats.lateness_p99(), 3),
+        }

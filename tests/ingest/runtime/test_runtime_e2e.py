@@ -1,0 +1,165 @@
+"""The ingest runtime end to end on real parts: the simulator over HTTP, a real broker,
+a real database. Runs in real time (the network is real), on a 0.5 s probe interval."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import select
+
+from cli.ingest_wiring import checker_factory
+from ingest.analysis.health_config import HealthConfig
+from ingest.embedded_broker import free_port
+from ingest.leases import LeaseConfig, LeaseManager
+from ingest.models import CameraHealth
+from ingest.probe_state import ProbePolicy
+from ingest.publisher import Publisher, PublisherOptions
+from ingest.runtime import IngestRuntime, RuntimeConfig
+from ingest.simulator.faults import FaultKind, FaultRule
+from ingest.simulator.inventory import write_inventory
+from ingest.simulator.pool import PoolConfig
+from ingest.simulator.server import SimulatorConfig, build_simulator
+from ingest.sources.http_client import HttpClient, HttpLimits, HttpTimeouts
+from ingest.spool import Spool
+from registry.db import SessionFactory
+from registry.importer import import_cameras, import_departments, import_districts
+from registry.records import read_records
+from tests.conftest import clips_dir
+
+
+def _utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class Collector:
+    def __init__(self, url: str, prefix: str) -> None:
+        host, port = url.removeprefix("mqtt://").rsplit(":", 1)
+        self.events: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        client_id = f"e2e-{time.time_ns()}"
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
+        self.client.on_message = self._on_message
+        self.client.connect(host, int(port))
+        self.client.subscribe(f"{prefix}/v1/events/#", qos=1)
+        self.client.loop_start()
+
+    def _on_message(self, _c: Any, _u: Any, message: mqtt.MQTTMessage) -> None:
+        with self.lock:
+            self.events.append(json.loads(message.payload))
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [e for e in self.events if e["type"] == kind]
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+@pytest.fixture
+def league(db: SessionFactory, tmp_path: Path) -> tuple[SessionFactory, Path, int]:
+    port = free_port()
+    inventory = tmp_path / "inv"
+    write_inventory(inventory, 60, banners=2, base_url=f"http://127.0.0.1:{port}", seed=5)
+    for kind, importer in (
+        ("districts", import_districts),
+        ("departments", import_departments),
+        ("cameras", import_cameras),
+    ):
+        importer(db, read_records(inventory / f"{kind}.csv", kind))
+    return db, inventory, port
+
+
+def test_probes_every_camera_and_publishes_offline_and_faults(
+    league: tuple[SessionFactory, Path, int], mqtt_url: str, tmp_path: Path
+) -> None:
+    db, inventory, port = league
+    cameras = (inventory / "cameras.csv").read_text(encoding="utf-8").splitlines()[1:]
+    ids = [line.split(",")[0] for line in cameras]
+    black = ids[0]
+    offline_banner = "150403"  # the second banner: every camera in it goes dark
+    prefix = f"e2e{time.time_ns() % 10**9}"
+    collector = Collector(mqtt_url, prefix)
+    sim = build_simulator(
+        inventory,
+        clips_dir=clips_dir() if clips_dir().is_dir() else None,
+        clock=time.time,
+        # Frames change every 0.2 s: two samples 0.5 s apart never show one frame (FROZEN).
+        config=SimulatorConfig(
+            pool=PoolConfig(size=(640, 360), frames_per_scene=7, frame_period_s=0.2)
+        ),
+        faults=[
+            FaultRule(FaultKind.BLACK, camera=black),
+            FaultRule(FaultKind.OFFLINE, district=offline_banner),
+        ],
+    )
+    rows = [line.split(",") for line in cameras]
+    offline_ids = [row[0] for row in rows if row[2].startswith(offline_banner)]
+    assert offline_ids, "the league should have cameras in the second banner"
+
+    spool = Spool(tmp_path / "spool.sqlite")
+    options = PublisherOptions(worker_id="e2e-worker", topic_prefix=prefix)
+    publisher = Publisher(mqtt_url, spool, options).start()
+    config = RuntimeConfig(
+        policy=ProbePolicy(interval_s=0.5, offline_after=2, backoff_max_s=1.0),
+        timeouts=HttpTimeouts(connect_s=1, read_s=1, total_s=2),
+        renew_every_s=1.0,
+        flush_every_s=0.5,
+    )
+    leases = LeaseManager(db, "e2e-worker", _utc, LeaseConfig(shards=8))
+    health = HealthConfig(raise_after=2, clear_after=2)
+
+    async def scenario() -> dict[str, Any]:
+        await sim.start(port=port)
+        http = HttpClient(HttpLimits(per_host=64))
+        runtime = IngestRuntime(
+            config, db, publisher, leases,
+            checker_factory(health), http=http, wall_clock=_utc,
+        )  # fmt: skip
+        stop = asyncio.Event()
+        task = asyncio.create_task(runtime.run(stop))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+            offline_seen = {e["camera_id"] for e in collector.of("camera.offline")}
+            done_offline = offline_seen >= set(offline_ids)
+            faulted = any(e["camera_id"] == black for e in collector.of("health.fault"))
+            if done_offline and faulted and runtime.stats.probes >= 4 * len(ids):
+                break
+        stop.set()
+        await task
+        await http.aclose()
+        await sim.stop()
+        return runtime.snapshot()
+
+    try:
+        snapshot = asyncio.run(scenario())
+        assert publisher.flush(10)
+    finally:
+        publisher.close()
+        collector.close()
+    assert snapshot["probes"] >= 4 * len(ids)
+    assert {e["camera_id"] for e in collector.of("camera.offline")} == set(offline_ids)
+    faults = [e for e in collector.of("health.fault") if e["camera_id"] == black]
+    assert faults
+    assert faults[0]["data"]["code"] in {"NO_SIGNAL", "TOO_DARK"}
+    healthy = set(ids) - set(offline_ids) - {black}
+    false_alarms = [e["data"] for e in collector.of("health.fault") if e["camera_id"] in healthy]
+    assert not false_alarms
+    seqs = sorted(e["seq"] for e in collector.events)
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    with db() as session:
+        rows = {r.camera_id: r.status for r in session.scalars(select(CameraHealth))}
+    assert set(rows) == set(ids)
+    assert {rows[c] for c in offline_ids} == {"offline"}
+    assert rows[black] == "degraded"
+    assert spool.pending == 0
