@@ -55,3 +55,29 @@ def publishing_command(
     from benchmarks import publishing
 
     emit(publishing.run(events, mqtt_url, report=typer.echo))
+
+
+@app.command("fleet")
+def fleet_command(
+    cameras: Annotated[
+        int, typer.Option(min=100, help="Cameras in the simulated league.")
+    ] = 50_000,
+    interval: Annotated[float, typer.Option(min=5, help="Probe interval per camera (s).")] = 60.0,
+    find_max: Annotated[
+        bool, typer.Option("--find-max", help="Search for the largest count that holds.")
+    ] = False,
+    mqtt_url: Annotated[
+        str | None, typer.Option(help="Broker (default: an embedded broker in its own process).")
+    ] = None,
+    naive_cameras: Annotated[
+        int, typer.Option(min=10, help="Threads of the naive baseline.")
+    ] = 200,
+) -> None:
+    """Cameras one ingest worker keeps on schedule next to the simulator, vs a naive loop."""
+    from benchmarks import fleet
+
+    figures = fleet.run(
+        cameras, interval, find_max=find_max, mqtt_url=mqtt_url,
+        naive_cameras=naive_cameras, report=typer.echo,
+    )  # fmt: skip
+    emit(figures)

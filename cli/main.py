@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cli import analyze, bench, context, db, export, importing, simulate
+from cli.broker import broker_command
 from cli.demo import demo_command
 from cli.ingest import ingest_command
 
@@ -41,6 +42,7 @@ app.add_typer(simulate.app, name="simulate")
 app.add_typer(bench.app, name="bench")
 app.command("ingest")(ingest_command)
 app.command("demo")(demo_command)
+app.command("broker")(broker_command)
 app.command("analyze")(analyze.analyze)
 
 

@@ -1,0 +1,253 @@
+"""`gridwatch bench fleet`: how many cameras one ingest worker keeps on schedule.
+
+The simulator (a separate process, 1280×720 JPEG snapshots) and one ingest worker run
+together on this machine. Each camera is due every `interval` seconds; after one
+interval of ramp-up, one interval is measured: the p99 lateness of probe starts, how
+many cameras were probed, probes/s and the CPU both processes used. The baseline, in
+the same run, is the naive loop (one thread per camera, full colour decode).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.naive_fleet import run_naive
+from benchmarks.processes import cpu_seconds, rss_mib, side_process
+from config.settings import load_settings
+from ingest.embedded_broker import free_port
+from ingest.probe_state import ProbePolicy
+from ingest.publisher import Publisher, PublisherOptions
+from ingest.runtime import RuntimeConfig
+from ingest.simulator.inventory import write_inventory
+from ingest.sources.http_client import HttpTimeouts
+from ingest.spool import Spool
+from registry.db import SessionFactory, make_engine, make_session_factory
+from registry.importer import import_cameras, import_departments, import_districts
+from registry.migrate import upgrade
+from registry.records import read_records
+
+Report = Callable[[str], None]
+MAX_P99_LATENESS_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class FleetRun:
+    cameras: int
+    interval_s: float
+    held: bool
+    p99_lateness_s: float
+    probed_share: float
+    probes_per_s: float
+    ingest_cores: float
+    simulator_cores: float
+    cpu_per_probe_ms: float
+    rss_mib: float
+
+
+def _league(folder: Path, cameras: int, port: int) -> tuple[Path, SessionFactory]:
+    inventory = folder / f"inv-{cameras}"
+    write_inventory(inventory, cameras, base_url=f"http://127.0.0.1:{port}")
+    engine = make_engine(f"sqlite:///{(folder / f'fleet-{cameras}.sqlite').as_posix()}")
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    for kind, importer in (
+        ("districts", import_districts),
+        ("departments", import_departments),
+        ("cameras", import_cameras),
+    ):
+        importer(factory, read_records(inventory / f"{kind}.csv", kind))
+    return inventory, factory
+
+
+async def _measure(
+    factory: SessionFactory, mqtt_url: str, folder: Path, cameras: int, interval_s: float,
+    simulator_pid: int, report: Report,
+) -> FleetRun:  # fmt: skip
+    from cli.ingest_wiring import build_runtime
+
+    settings = load_settings(
+        data_dir=folder, worker_id=f"bench-{cameras}", probe_interval_s=interval_s,
+        http_per_host=128, max_concurrent_probes=512,
+    )  # fmt: skip
+    config = RuntimeConfig(
+        policy=ProbePolicy(interval_s=interval_s, offline_after=3, backoff_max_s=interval_s * 5),
+        timeouts=HttpTimeouts(connect_s=3, read_s=10, total_s=15),
+        max_concurrent_probes=512,
+    )
+    spool = Spool(folder / f"spool-{cameras}.sqlite")
+    options = PublisherOptions(worker_id=settings.worker_id)
+    with spool, Publisher(mqtt_url, spool, options) as publisher:
+        runtime, http = build_runtime(settings, factory, publisher, config=config)
+        stop = asyncio.Event()
+        task = asyncio.create_task(runtime.run(stop))
+        await asyncio.sleep(interval_s + 2)  # ramp-up: every camera's first probe
+        runtime.stats.lateness_s.clear()
+        probes0, cpu0, sim0 = runtime.stats.probes, time.process_time(), cpu_seconds(simulator_pid)
+        wall0 = time.monotonic()
+        probed: set[str] = set()
+        seen_until = dict(runtime.states)
+        await asyncio.sleep(interval_s)
+        wall = time.monotonic() - wall0
+        cpu, sim = time.process_time() - cpu0, cpu_seconds(simulator_pid) - sim0
+        probes = runtime.stats.probes - probes0
+        p99 = runtime.stats.lateness_p99()
+        probed = {c for c, s in runtime.states.items() if s is not seen_until.get(c)}
+        stop.set()
+        await task
+        await http.aclose()
+    probed_share = len(probed) / max(cameras, 1)
+    held = p99 <= MAX_P99_LATENESS_S and probed_share >= 0.99
+    result = FleetRun(
+        cameras, interval_s, held, p99, probed_share, probes / wall, cpu / wall, sim / wall,
+        1000 * cpu / max(probes, 1), rss_mib(os.getpid()),
+    )  # fmt: skip
+    report(
+        f"{cameras} cameras every {interval_s:g} s: {'HELD' if held else 'NOT held'} — "
+        f"p99 lateness {p99:.2f} s, {probed_share:.1%} probed in the window, "
+        f"{result.probes_per_s:.0f} probes/s, ingest {result.ingest_cores:.2f} cores "
+        f"({result.cpu_per_probe_ms:.2f} ms CPU/probe), "
+        f"simulator {result.simulator_cores:.2f} cores, "
+        f"RSS {result.rss_mib:.0f} MiB"
+    )
+    return result
+
+
+def _naive_targets(inventory: Path, count: int) -> list[tuple[str, str | None, str | None]]:
+    with (inventory / "cameras.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))[:count]
+    return [(r["snapshot_url"], r["username"] or None, r["password"] or None) for r in rows]
+
+
+def _one(
+    folder: Path, cameras: int, interval_s: float, mqtt_url: str, report: Report
+) -> tuple[FleetRun, Path]:
+    port = free_port()
+    report(f"league of {cameras} cameras: writing and importing …")
+    inventory, factory = _league(folder, cameras, port)
+    args = [
+        "-m",
+        "cli.main",
+        "simulate",
+        "serve",
+        "--inventory",
+        str(inventory),
+        "--port",
+        str(port),
+    ]
+    with side_process(args, "simulator ready") as simulator:
+        run = asyncio.run(
+            _measure(factory, mqtt_url, folder, cameras, interval_s, simulator.pid, report)
+        )
+    return run, inventory
+
+
+def run(
+    cameras: int = 50_000,
+    interval_s: float = 60.0,
+    *,
+    find_max: bool = False,
+    mqtt_url: str | None = None,
+    naive_cameras: int = 200,
+    report: Report = print,
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="gridwatch-fleet-") as tmp:
+        folder = Path(tmp)
+        broker_port = free_port()
+        broker_args = ["-m", "cli.main", "broker", "--port", str(broker_port)]
+        with side_process(broker_args, "broker ready") if mqtt_url is None else _no_process():
+            url = mqtt_url or f"mqtt://127.0.0.1:{broker_port}"
+            best, inventory = _one(folder, cameras, interval_s, url, report)
+            tried = [best]
+            if find_max:
+                best = _search(folder, best, interval_s, url, report, tried)
+            naive = _naive(folder, inventory, naive_cameras, report)
+    naive_per_core = interval_s / naive.cpu_per_probe_s if naive.probes else 0.0
+    ours_per_core = interval_s / (best.cpu_per_probe_ms / 1000) if best.cpu_per_probe_ms else 0.0
+    report(
+        f"cameras per core at {interval_s:g} s: gridwatch {ours_per_core:,.0f}, naive loop "
+        f"{naive_per_core:,.0f} ({ours_per_core / max(naive_per_core, 1e-9):.1f}×)"
+    )
+    return {
+        "bench": "fleet",
+        "cameras": best.cameras,
+        "interval_s": interval_s,
+        "held": best.held,
+        "p99_lateness_s": round(best.p99_lateness_s, 3),
+        "probes_per_s": round(best.probes_per_s, 1),
+        "cpu_cores_used": round(best.ingest_cores + best.simulator_cores, 3),
+        "ingest_cores": round(best.ingest_cores, 3),
+        "simulator_cores": round(best.simulator_cores, 3),
+        "naive_cameras_per_core": round(naive_per_core),
+        "cameras_per_core": round(ours_per_core),
+        "naive_p99_lateness_s": round(naive.p99_lateness_s, 3),
+        "tried": [(r.cameras, r.held) for r in tried],
+    }
+
+
+def _naive(folder: Path, inventory: Path, count: int, report: Report) -> Any:
+    port = int(_naive_targets(inventory, 1)[0][0].split(":")[2].split("/")[0])
+    args = [
+        "-m",
+        "cli.main",
+        "simulate",
+        "serve",
+        "--inventory",
+        str(inventory),
+        "--port",
+        str(port),
+    ]
+    with side_process(args, "simulator ready"):
+        naive = run_naive(_naive_targets(inventory, count), interval_s=10.0, duration_s=20.0)
+    report(
+        f"naive loop, {count} threads every 10 s: {naive.probes} probes, "
+        f"{1000 * naive.cpu_per_probe_s:.2f} ms CPU/probe, "
+        f"p99 lateness {naive.p99_lateness_s:.2f} s"
+    )
+    return naive
+
+
+def _search(
+    folder: Path,
+    first: FleetRun,
+    interval_s: float,
+    url: str,
+    report: Report,
+    tried: list[FleetRun],
+) -> FleetRun:
+    """Grow by 1.5× while it holds, then bisect twice between the last held and the first not."""
+    held: FleetRun | None = first if first.held else None
+    low, high = (first.cameras, None) if first.held else (0, first.cameras)
+    while high is None:
+        trial, _ = _one(folder, int(low * 1.5), interval_s, url, report)
+        tried.append(trial)
+        if trial.held:
+            held, low = trial, trial.cameras
+        else:
+            high = trial.cameras
+    for _ in range(2):
+        middle = (low + high) // 2
+        if middle <= low or high - low < max(1000, low // 20):
+            break
+        trial, _ = _one(folder, middle, interval_s, url, report)
+        tried.append(trial)
+        if trial.held:
+            held, low = trial, middle
+        else:
+            high = middle
+    return held or first
+
+
+class _no_process:  # noqa: N801 - used like a context-manager function
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_: object) -> None:
+        return None
