@@ -31,6 +31,18 @@ class NaiveResult:
         return self.cpu_s / max(self.probes, 1)
 
 
+def _analyse(checker: HealthChecker, body: bytes) -> None:
+    frame = cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_COLOR)
+    if frame is None:
+        return
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    width = 320
+    height = round(gray.shape[0] * width / gray.shape[1])
+    small = cv2.resize(gray, (width, height), interpolation=cv2.INTER_AREA)
+    thumb = cv2.resize(frame, (80, round(80 * height / width)), interpolation=cv2.INTER_AREA)
+    checker.check(np.asarray(small, np.uint8), time.time(), color=np.asarray(thumb, np.uint8))
+
+
 def _probe_loop(
     url: str, auth: str | None, interval_s: float, start: float, until: float,
     lateness: list[float], counter: list[int], lock: threading.Lock,
@@ -48,17 +60,7 @@ def _probe_loop(
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our simulator
                 body = response.read()
-            frame = cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_COLOR)
-            gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-            width = 320
-            height = round(gray.shape[0] * width / gray.shape[1])
-            small = cv2.resize(gray, (width, height), interpolation=cv2.INTER_AREA)
-            thumb = cv2.resize(
-                frame, (80, round(80 * height / width)), interpolation=cv2.INTER_AREA
-            )
-            checker.check(
-                np.asarray(small, np.uint8), time.time(), color=np.asarray(thumb, np.uint8)
-            )
+            _analyse(checker, body)
         except OSError:
             pass
         with lock:
