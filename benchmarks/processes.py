@@ -63,3 +63,29 @@ def side_process(
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def child_pids() -> set[int]:
+    me = os.getpid()
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:
+            found.add(int(entry.name))
+    return found
+
+
+def children_cpu_seconds(exclude: set[int]) -> float:
+    """CPU time of this process's live children (e.g. an analysis pool), minus `exclude`."""
+    total = 0.0
+    for pid in child_pids() - exclude:
+        try:
+            total += cpu_seconds(pid)
+        except OSError:
+            continue
+    return total

@@ -10,11 +10,13 @@ from typing import Any
 from config.settings import Settings
 from ingest.analysis.health import HealthChecker
 from ingest.analysis.health_config import HealthConfig
+from ingest.analysis_pool import AnalysisPool
 from ingest.leases import LeaseManager
 from ingest.probe_state import ProbePolicy
 from ingest.publisher import Publisher, PublisherOptions
 from ingest.runtime import CheckerFactory, IngestRuntime, RuntimeConfig
 from ingest.sources.http_client import HttpClient, HttpLimits, HttpTimeouts
+from ingest.sources.jpeg import DecodeOptions
 from ingest.spool import Spool
 from registry.db import SessionFactory
 
@@ -64,6 +66,9 @@ def build_runtime(
 ) -> tuple[IngestRuntime, HttpClient]:
     """Call inside the running event loop (the HTTP pool binds to it)."""
     http = HttpClient(HttpLimits(per_host=settings.http_per_host))
+    pool = None
+    if settings.analysis_processes > 0:
+        pool = AnalysisPool(settings.analysis_processes, health or HealthConfig(), DecodeOptions())
     runtime = IngestRuntime(
         config or runtime_config(settings),
         factory,
@@ -72,5 +77,6 @@ def build_runtime(
         checker_factory(health or HealthConfig()),
         http=http,
         wall_clock=utc_now,
+        analysis_pool=pool,
     )
     return runtime, http

@@ -62,7 +62,15 @@ class Settings(BaseSettings):
     per_uplink: int = Field(
         default=8, ge=1, le=1000, description="Probes at once through one uplink NVR or switch."
     )
-    analysis_threads: int = Field(default=1, ge=1, le=64)
+    analysis_threads: int = Field(
+        default=1, ge=0, le=64, description="Threads for health analysis; 0: on the event loop."
+    )
+    analysis_processes: int = Field(
+        default=2,
+        ge=0,
+        le=64,
+        description="Processes that decode and analyse snapshots (0: threads in the worker).",
+    )
     clips_dir: Path | None = Field(
         default=None, description="Video clips for the simulator's pictures (synthetic if absent)."
     )

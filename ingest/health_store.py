@@ -42,6 +42,12 @@ class HealthRecord:
     fault_details: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class HealthBatch:
+    latest: dict[str, HealthRecord]
+    counts: Counter[tuple[str, date, str]]
+
+
 class HealthWriter:
     def __init__(self, factory: SessionFactory, worker_id: str) -> None:
         self.factory = factory
@@ -64,14 +70,27 @@ class HealthWriter:
     def pending(self) -> int:
         return len(self._latest)
 
-    def flush(self) -> int:
-        """Write what was added since the last flush; keep it for the next try if this fails."""
+    def take(self) -> HealthBatch | None:
+        """Hand over what was added so far and start a new batch (call on the adding thread)."""
         if not self._latest:
-            return 0
-        latest, counts = self._latest, self._counts
-        state_rows = [self._state_row(record) for record in latest.values()]
+            return None
+        batch = HealthBatch(self._latest, self._counts)
+        self._latest, self._counts = {}, Counter()
+        return batch
+
+    def put_back(self, batch: HealthBatch) -> None:
+        """A batch that could not be written: merge it into the next one, newest state wins."""
+        for record in batch.latest.values():
+            current = self._latest.get(record.camera_id)
+            if current is None or current.probed_at < record.probed_at:
+                self._latest[record.camera_id] = record
+        self._counts.update(batch.counts)
+
+    def write(self, batch: HealthBatch) -> int:
+        """Write one batch in one transaction; safe to run in another thread."""
+        state_rows = [self._state_row(record) for record in batch.latest.values()]
         daily: dict[tuple[str, date], dict[str, Any]] = {}
-        for (camera_id, day, kind), n in counts.items():
+        for (camera_id, day, kind), n in batch.counts.items():
             row = daily.setdefault(
                 (camera_id, day),
                 {"camera_id": camera_id, "day": day, "probes": 0, "online": 0, "faulty": 0},
@@ -87,8 +106,18 @@ class HealthWriter:
                 (),
                 add=("probes", "online", "faulty"),
             )
-        self._latest, self._counts = {}, Counter()
         return len(state_rows)
+
+    def flush(self) -> int:
+        """Write what was added since the last flush; keep it for the next try if this fails."""
+        batch = self.take()
+        if batch is None:
+            return 0
+        try:
+            return self.write(batch)
+        except Exception:
+            self.put_back(batch)
+            raise
 
     def _state_row(self, record: HealthRecord) -> dict[str, Any]:
         state = record.state

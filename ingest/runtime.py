@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from ingest.analysis_pool import AnalysisPool
 from ingest.baselines import load_baselines, save_baselines
 from ingest.fleet import CameraTarget, held_targets, load_targets
 from ingest.health_store import HealthWriter
@@ -32,6 +33,7 @@ from ingest.scheduler import ProbeSchedule
 from ingest.sources.base import FrameSource
 from ingest.sources.failures import ProbeError, ProbeFailure
 from ingest.sources.http_client import HttpClient, HttpTimeouts
+from ingest.sources.jpeg import decode_jpeg
 from ingest.sources.sample import Sample
 from ingest.sources.snapshot import HttpSnapshotSource
 from registry.db import SessionFactory
@@ -64,7 +66,7 @@ class RuntimeConfig:
     refresh_registry_every_s: float = 60.0
     flush_every_s: float = 2.0
     save_baselines_every_s: float = 300.0
-    analysis_threads: int = 1
+    analysis_threads: int = 2
 
 
 @dataclass(slots=True)
@@ -95,6 +97,7 @@ class IngestRuntime:
         wall_clock: WallClock,
         monotonic: Monotonic = time.monotonic,
         analysis_executor: Executor | None = None,
+        analysis_pool: AnalysisPool | None = None,
     ) -> None:
         self.config = config
         self.factory = factory
@@ -104,9 +107,13 @@ class IngestRuntime:
         self.http = http
         self.wall_clock = wall_clock
         self.monotonic = monotonic
-        self.executor = analysis_executor or ThreadPoolExecutor(
-            config.analysis_threads, thread_name_prefix="analysis"
-        )
+        self.pool = analysis_pool
+        self._pooled: set[str] = set()
+        self.executor: Executor | None = analysis_executor
+        if self.executor is None and config.analysis_threads > 0:
+            self.executor = ThreadPoolExecutor(
+                config.analysis_threads, thread_name_prefix="analysis"
+            )
         self.health = HealthWriter(factory, leases.worker_id)
         self.schedule = ProbeSchedule()
         self.stats = RuntimeStats()
@@ -133,14 +140,18 @@ class IngestRuntime:
         self._targets = targets
         interval = self.config.policy.interval_s
         added, removed = self.schedule.sync(dict.fromkeys(targets, interval), self.monotonic())
-        gone = [c for c in self._checkers if c not in targets]
+        gone = [c for c in (*self._checkers, *self._pooled) if c not in targets]
         if gone:
             await self.save_baselines(gone)
         for camera in gone:
             self._checkers.pop(camera, None)
+        if self.pool is not None and gone:
+            await self.pool.forget(gone)
+            self._pooled.difference_update(gone)
         for camera in [c for c in self._sources if c not in targets]:
             self._sources.pop(camera)
-        new = [c for c in targets if c not in self._checkers and c not in self._saved_baselines]
+        known = self._checkers.keys() | self._pooled | self._saved_baselines.keys()
+        new = [c for c in targets if c not in known]
         if new:
             self._saved_baselines.update(await asyncio.to_thread(load_baselines, self.factory, new))
         if added or removed:
@@ -158,16 +169,24 @@ class IngestRuntime:
         def collect() -> dict[str, dict[str, Any]]:  # on the analysis executor: no race
             return {c: self._checkers[c].state_dict() for c in chosen if c in self._checkers}
 
-        states = await loop.run_in_executor(self.executor, collect)
+        states = (
+            collect()
+            if self.executor is None
+            else await loop.run_in_executor(self.executor, collect)
+        )
         try:
             await asyncio.to_thread(save_baselines, self.factory, states, self.wall_clock())
         except Exception:
             log.exception("baselines not saved; will retry")
 
     async def flush_health(self) -> None:
+        batch = self.health.take()  # on the loop thread, where records are added
+        if batch is None:
+            return
         try:
-            await asyncio.to_thread(self.health.flush)
+            await asyncio.to_thread(self.health.write, batch)
         except Exception:  # the database is away: keep the batch, try again next time
+            self.health.put_back(batch)
             log.exception("health state not written; will retry")
 
     # -- probing -----------------------------------------------------------------------
@@ -188,15 +207,52 @@ class IngestRuntime:
             self._sources[target.camera_id] = source
         return source
 
-    def _analyse(self, camera_id: str, sample: Sample) -> HealthVerdict:
+    def _checker(self, camera_id: str) -> Checker:
+        """The camera's checker; made on the loop thread only, never from an analysis thread."""
         checker = self._checkers.get(camera_id)
         if checker is None:
             saved = self._saved_baselines.pop(camera_id, None)
             checker = self._checkers[camera_id] = self.checker_factory(camera_id, saved)
+        return checker
+
+    def _decode_and_analyse(
+        self, checker: Checker, source: HttpSnapshotSource, jpeg: bytes, captured_at: datetime
+    ) -> tuple[Sample, HealthVerdict]:
+        """One hop to the thread pool for the whole CPU part of a snapshot probe."""
+        sample = Sample.from_reduced(decode_jpeg(jpeg, source.decode_options), captured_at, jpeg)
+        return sample, self._analyse(checker, sample)
+
+    def _analyse(self, checker: Checker, sample: Sample) -> HealthVerdict:
         start = time.perf_counter()
         verdict = checker.check(sample.gray, sample.captured_at.timestamp(), color=sample.thumb)
         self.stats.analysis_s += time.perf_counter() - start
         return verdict
+
+    async def _sample_and_analyse(self, target: CameraTarget) -> tuple[datetime, HealthVerdict]:
+        """Fetch a sample and judge it; where the CPU work runs is the runtime's choice."""
+        source = self._source(target)
+        camera_id = target.camera_id
+        if isinstance(source, HttpSnapshotSource) and self.pool is not None:
+            jpeg = await source.fetch_jpeg()
+            at = self.wall_clock()
+            saved = self._saved_baselines.pop(camera_id, None)
+            judged, _size = await self.pool.analyse(camera_id, jpeg, at.timestamp(), saved)
+            self._pooled.add(camera_id)
+            return at, judged
+        checker = self._checker(camera_id)
+        if self.executor is None:
+            sample = await source.sample()
+            return sample.captured_at, self._analyse(checker, sample)
+        loop = asyncio.get_running_loop()
+        if isinstance(source, HttpSnapshotSource):
+            jpeg = await source.fetch_jpeg()
+            sample, verdict = await loop.run_in_executor(
+                self.executor, self._decode_and_analyse, checker, source, jpeg, self.wall_clock()
+            )
+            return sample.captured_at, verdict
+        sample = await source.sample()
+        verdict = await loop.run_in_executor(self.executor, self._analyse, checker, sample)
+        return sample.captured_at, verdict
 
     async def probe(self, camera_id: str, due_at: float) -> None:
         target = self._targets.get(camera_id)
@@ -208,18 +264,14 @@ class IngestRuntime:
         outcome: ProbeOutcome
         async with self._uplinks.hold(target.uplink):
             try:
-                sample = await self._source(target).sample()
+                captured_at, verdict = await self._sample_and_analyse(target)
             except ProbeError as error:
                 self.stats.failures += 1
                 outcome = after_probe_error(
                     where, before, self.wall_clock(), error, self.config.policy
                 )
             else:
-                loop = asyncio.get_running_loop()
-                verdict = await loop.run_in_executor(
-                    self.executor, self._analyse, camera_id, sample
-                )
-                outcome = after_sample(where, before, sample.captured_at, verdict, None)
+                outcome = after_sample(where, before, captured_at, verdict, None)
         self.stats.probes += 1
         self._apply(camera_id, outcome)
         delay = next_delay(outcome.state, self.config.policy)
@@ -299,6 +351,8 @@ class IngestRuntime:
         await self.flush_health()
         await self.save_baselines()
         await asyncio.to_thread(self.leases.release_all)
+        if self.pool is not None:
+            await asyncio.to_thread(self.pool.close)
 
     def snapshot(self) -> dict[str, Any]:
         return {

@@ -65,6 +65,10 @@ class HttpSnapshotSource(FrameSource):
         self._decode_executor = decode_executor
 
     @property
+    def decode_options(self) -> DecodeOptions:
+        return self._decode
+
+    @property
     def description(self) -> str:
         return f"snapshot {describe_url(self._url)}"
 

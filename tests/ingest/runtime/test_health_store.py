@@ -62,3 +62,22 @@ def test_counts_accumulate_across_flushes(db: SessionFactory, tmp_path: Path) ->
         writer.flush()
     (rate,) = online_rate_by_day(db, "150400/150402/150402001/")
     assert (rate.probes, rate.online, rate.rate) == (3, 3, 1.0)
+
+
+def test_a_batch_that_failed_is_merged_into_the_next(db: SessionFactory, tmp_path: Path) -> None:
+    _league(db, tmp_path)
+    writer = HealthWriter(db, "w1")
+    noon = DAY1.replace(hour=12)
+    writer.add(_record("a", noon, CameraStatus.ONLINE))
+    batch = writer.take()
+    assert batch is not None
+    assert writer.take() is None
+    writer.add(_record("a", noon + timedelta(minutes=1), CameraStatus.OFFLINE))
+    writer.put_back(batch)  # as after a failed write: counts add up, the newest state wins
+    assert writer.flush() == 1
+    with db() as session:
+        row = session.get(CameraHealth, "a")
+        assert row is not None
+        assert row.status == "offline"
+    (rate,) = online_rate_by_day(db, "150400/")
+    assert (rate.probes, rate.online) == (2, 1)
