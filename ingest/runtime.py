@@ -39,6 +39,7 @@ from ingest.sources.snapshot import HttpSnapshotSource
 from registry.db import SessionFactory
 
 log = logging.getLogger(__name__)
+DISPATCH_TICK_S = 0.05
 
 WallClock = Callable[[], datetime]
 Monotonic = Callable[[], float]
@@ -124,7 +125,6 @@ class IngestRuntime:
         self._checkers: dict[str, Checker] = {}
         self._uplinks = KeyedLimiter(config.per_uplink)
         self._inflight: set[asyncio.Task[None]] = set()
-        self._slot_free = asyncio.Event()
         self._held: Leases | None = None
         self._saved_baselines: dict[str, dict[str, Any]] = {}
 
@@ -293,7 +293,6 @@ class IngestRuntime:
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
-        self._slot_free.set()
         if not task.cancelled() and task.exception() is not None:
             log.error("probe task failed", exc_info=task.exception())
 
@@ -325,25 +324,18 @@ class IngestRuntime:
             free = cfg.max_concurrent_probes - len(self._inflight)
             for due in self.schedule.pop_due(now, free) if free > 0 else ():
                 self._spawn(due.camera_id, due.due_at)
+            # Dispatch in ticks: waking for every finished probe (hundreds a second) costs
+            # more CPU than the probes' own bookkeeping, and 50 ms is nothing next to the
+            # lateness that matters (seconds).
             wake = min(next_renew, next_refresh, next_flush, next_save)
             next_due = self.schedule.next_due()
-            if next_due is not None and len(self._inflight) < cfg.max_concurrent_probes:
-                wake = min(wake, next_due)
-            self._slot_free.clear()
-            timeout = max(0.0, min(wake - self.monotonic(), 1.0))
+            if next_due is not None:
+                wake = min(wake, max(next_due, now + DISPATCH_TICK_S))
+            timeout = max(DISPATCH_TICK_S, min(wake - self.monotonic(), 1.0))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop_or_slot(stop), timeout)
+                await asyncio.wait_for(stop.wait(), timeout)
         await self.shutdown()
         return self.stats
-
-    async def _stop_or_slot(self, stop: asyncio.Event) -> None:
-        stopped = asyncio.ensure_future(stop.wait())
-        slot = asyncio.ensure_future(self._slot_free.wait())
-        try:
-            await asyncio.wait({stopped, slot}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopped.cancel()
-            slot.cancel()
 
     async def shutdown(self) -> None:
         if self._inflight:
