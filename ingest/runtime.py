@@ -34,6 +34,7 @@ from ingest.sources.base import FrameSource
 from ingest.sources.failures import ProbeError, ProbeFailure
 from ingest.sources.http_client import HttpClient, HttpTimeouts
 from ingest.sources.jpeg import decode_jpeg
+from ingest.sources.rtsp import RtspSource, RtspTimeouts
 from ingest.sources.sample import Sample
 from ingest.sources.snapshot import HttpSnapshotSource
 from registry.db import SessionFactory
@@ -68,6 +69,7 @@ class RuntimeConfig:
     flush_every_s: float = 2.0
     save_baselines_every_s: float = 300.0
     analysis_threads: int = 2
+    rtsp_threads: int = 32
 
 
 @dataclass(slots=True)
@@ -127,6 +129,7 @@ class IngestRuntime:
         self._inflight: set[asyncio.Task[None]] = set()
         self._held: Leases | None = None
         self._saved_baselines: dict[str, dict[str, Any]] = {}
+        self._rtsp_executor: ThreadPoolExecutor | None = None
 
     # -- periodic housekeeping, each in a thread: it is database I/O ------------------------
 
@@ -174,6 +177,9 @@ class IngestRuntime:
             if self.executor is None
             else await loop.run_in_executor(self.executor, collect)
         )
+        if self.pool is not None and self._pooled:
+            pooled = None if cameras is None else [c for c in cameras if c in self._pooled]
+            states.update(await self.pool.states(pooled))
         try:
             await asyncio.to_thread(save_baselines, self.factory, states, self.wall_clock())
         except Exception:
@@ -193,10 +199,25 @@ class IngestRuntime:
 
     def _source(self, target: CameraTarget) -> FrameSource:
         source = self._sources.get(target.camera_id)
-        if source is None:
-            url = target.probe_url
-            if url is None or not url.startswith(("http://", "https://")):
-                raise ProbeError(ProbeFailure.NO_VIDEO, "no HTTP snapshot URL for this camera")
+        if source is not None:
+            return source
+        url = target.probe_url
+        if url is not None and url.startswith(("rtsp://", "rtsps://")):
+            # No snapshot URL: one key frame from the stream, opened and closed per sample.
+            # PyAV blocks, so RTSP samples run on their own thread pool.
+            if self._rtsp_executor is None:
+                self._rtsp_executor = ThreadPoolExecutor(
+                    self.config.rtsp_threads, thread_name_prefix="rtsp"
+                )
+            timeout = self.config.timeouts.read_s
+            source = RtspSource(
+                url,
+                clock=self.wall_clock,
+                credentials=target.credentials,
+                timeouts=RtspTimeouts(open_s=timeout, read_s=timeout, keyframe_s=2 * timeout),
+                executor=self._rtsp_executor,
+            )
+        elif url is not None and url.startswith(("http://", "https://")):
             source = HttpSnapshotSource(
                 self.http,
                 url,
@@ -204,7 +225,9 @@ class IngestRuntime:
                 credentials=target.credentials,
                 timeouts=self.config.timeouts,
             )
-            self._sources[target.camera_id] = source
+        else:
+            raise ProbeError(ProbeFailure.NO_VIDEO, "no snapshot, HTTP or RTSP URL to probe")
+        self._sources[target.camera_id] = source
         return source
 
     def _checker(self, camera_id: str) -> Checker:
@@ -345,6 +368,8 @@ class IngestRuntime:
         await asyncio.to_thread(self.leases.release_all)
         if self.pool is not None:
             await asyncio.to_thread(self.pool.close)
+        if self._rtsp_executor is not None:
+            self._rtsp_executor.shutdown(wait=False, cancel_futures=True)
 
     def snapshot(self) -> dict[str, Any]:
         return {

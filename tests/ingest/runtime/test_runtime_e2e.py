@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from sqlalchemy import select
 
 from cli.ingest_wiring import checker_factory
 from ingest.analysis.health_config import HealthConfig
+from ingest.analysis_pool import AnalysisPool
 from ingest.embedded_broker import free_port
 from ingest.leases import LeaseConfig, LeaseManager
 from ingest.models import CameraHealth
@@ -29,11 +32,21 @@ from ingest.simulator.inventory import write_inventory
 from ingest.simulator.pool import PoolConfig
 from ingest.simulator.server import SimulatorConfig, build_simulator
 from ingest.sources.http_client import HttpClient, HttpLimits, HttpTimeouts
+from ingest.sources.jpeg import DecodeOptions
 from ingest.spool import Spool
 from registry.db import SessionFactory
 from registry.importer import import_cameras, import_departments, import_districts
 from registry.records import read_records
 from tests.conftest import clips_dir
+from tests.ingest.sources.rtsp_fixture import rtsp_server_missing, start_rtsp_server
+from tests.registry.factories import write_csv
+
+RTSP_CAMERA = "rtsp-only-1"
+ONSET_S = 5.0
+
+
+def _at(event: dict[str, Any]) -> float:
+    return datetime.fromisoformat(event["ts"]).timestamp()
 
 
 def _utc() -> datetime:
@@ -66,7 +79,22 @@ class Collector:
 
 
 @pytest.fixture
-def league(db: SessionFactory, tmp_path: Path) -> tuple[SessionFactory, Path, int]:
+def rtsp_camera() -> Iterator[str]:
+    """A real RTSP server (GStreamer) for one RTSP-only camera; skips loudly without it."""
+    missing = rtsp_server_missing()
+    if missing is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the RTSP tests, but {missing}")
+        pytest.skip(missing)
+    server = start_rtsp_server()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def league(
+    db: SessionFactory, tmp_path: Path, rtsp_camera: str
+) -> tuple[SessionFactory, Path, int]:
     port = free_port()
     inventory = tmp_path / "inv"
     write_inventory(inventory, 60, banners=2, base_url=f"http://127.0.0.1:{port}", seed=5)
@@ -76,16 +104,19 @@ def league(db: SessionFactory, tmp_path: Path) -> tuple[SessionFactory, Path, in
         ("cameras", import_cameras),
     ):
         importer(db, read_records(inventory / f"{kind}.csv", kind))
+    rtsp_only = [{"id": RTSP_CAMERA, "district_code": "150402", "main_url": rtsp_camera}]
+    import_cameras(db, read_records(write_csv(tmp_path / "rtsp.csv", rtsp_only), "cameras"))
     return db, inventory, port
 
 
+@pytest.mark.parametrize("analysis", ["threads", "processes"])
 def test_probes_every_camera_and_publishes_offline_and_faults(
-    league: tuple[SessionFactory, Path, int], mqtt_url: str, tmp_path: Path
+    league: tuple[SessionFactory, Path, int], mqtt_url: str, tmp_path: Path, analysis: str
 ) -> None:
     db, inventory, port = league
     cameras = (inventory / "cameras.csv").read_text(encoding="utf-8").splitlines()[1:]
     ids = [line.split(",")[0] for line in cameras]
-    black = ids[0]
+    black, frozen, covered = ids[0], ids[1], ids[2]
     offline_banner = "150403"  # the second banner: every camera in it goes dark
     prefix = f"e2e{time.time_ns() % 10**9}"
     collector = Collector(mqtt_url, prefix)
@@ -100,6 +131,9 @@ def test_probes_every_camera_and_publishes_offline_and_faults(
         faults=[
             FaultRule(FaultKind.BLACK, camera=black),
             FaultRule(FaultKind.OFFLINE, district=offline_banner),
+            # After the baselines are learned (5 samples at 0.5 s, plus the phase).
+            FaultRule(FaultKind.FROZEN, camera=frozen, start_s=ONSET_S),
+            FaultRule(FaultKind.COVERED, camera=covered, start_s=ONSET_S, fraction=1.0),
         ],
     )
     rows = [line.split(",") for line in cameras]
@@ -118,22 +152,29 @@ def test_probes_every_camera_and_publishes_offline_and_faults(
     leases = LeaseManager(db, "e2e-worker", _utc, LeaseConfig(shards=8))
     health = HealthConfig(raise_after=2, clear_after=2)
 
+    sim_started: list[float] = []
+
     async def scenario() -> dict[str, Any]:
         await sim.start(port=port)
+        sim_started.append(sim.started_at)
         http = HttpClient(HttpLimits(per_host=64))
+        pool = AnalysisPool(2, health, DecodeOptions()) if analysis == "processes" else None
         runtime = IngestRuntime(
             config, db, publisher, leases,
-            checker_factory(health), http=http, wall_clock=_utc,
+            checker_factory(health), http=http, wall_clock=_utc, analysis_pool=pool,
         )  # fmt: skip
         stop = asyncio.Event()
         task = asyncio.create_task(runtime.run(stop))
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             await asyncio.sleep(0.2)
             offline_seen = {e["camera_id"] for e in collector.of("camera.offline")}
             done_offline = offline_seen >= set(offline_ids)
             faulted = any(e["camera_id"] == black for e in collector.of("health.fault"))
-            if done_offline and faulted and runtime.stats.probes >= 4 * len(ids):
+            rtsp_seen = RTSP_CAMERA in runtime.states
+            raised = {e["camera_id"] for e in collector.of("health.fault")}
+            faulted = faulted and {frozen, covered} <= raised
+            if done_offline and faulted and rtsp_seen and runtime.stats.probes >= 4 * len(ids):
                 break
         stop.set()
         await task
@@ -152,14 +193,28 @@ def test_probes_every_camera_and_publishes_offline_and_faults(
     faults = [e for e in collector.of("health.fault") if e["camera_id"] == black]
     assert faults
     assert faults[0]["data"]["code"] in {"NO_SIGNAL", "TOO_DARK"}
-    healthy = set(ids) - set(offline_ids) - {black}
+    # Offline within K x interval (+ the first probe's phase) + 10 s; faults within the
+    # check's persistence (raise_after samples, FROZEN one more to compare) + one interval.
+    start = sim_started[0]
+    interval, k = config.policy.interval_s, config.policy.offline_after
+    offline_delay = max(_at(e) - start for e in collector.of("camera.offline"))
+    assert offline_delay <= k * interval + interval + 10
+    for camera, code in ((frozen, "FROZEN"), (covered, "OCCLUDED")):
+        first = min(
+            (e for e in collector.of("health.fault") if e["camera_id"] == camera),
+            key=lambda e: e["seq"],
+        )
+        assert first["data"]["code"] == code
+        assert _at(first) - (start + ONSET_S) <= (health.raise_after + 1) * interval + interval
+    healthy = set(ids) - set(offline_ids) - {black, frozen, covered}
     false_alarms = [e["data"] for e in collector.of("health.fault") if e["camera_id"] in healthy]
     assert not false_alarms
     seqs = sorted(e["seq"] for e in collector.events)
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
     with db() as session:
         rows = {r.camera_id: r.status for r in session.scalars(select(CameraHealth))}
-    assert set(rows) == set(ids)
+    assert set(rows) == {*ids, RTSP_CAMERA}
+    assert rows[RTSP_CAMERA] in {"online", "degraded"}  # sampled from a key frame over RTSP
     assert {rows[c] for c in offline_ids} == {"offline"}
     assert rows[black] == "degraded"
     assert spool.pending == 0
