@@ -81,3 +81,32 @@ def fleet_command(
         naive_cameras=naive_cameras, report=typer.echo,
     )  # fmt: skip
     emit(figures)
+
+
+@app.command("outage")
+def outage_command(
+    outage: Annotated[float, typer.Option(min=1, help="Seconds the broker is down.")] = 30.0,
+    rate: Annotated[float, typer.Option(min=1, help="Events per second.")] = 100.0,
+) -> None:
+    """Events through a broker outage (a private Mosquitto is stopped and restarted): lost = 0."""
+    from benchmarks import outage as outage_bench
+
+    emit(outage_bench.run(rate=rate, outage_s=outage, report=typer.echo))
+
+
+@app.command("sources")
+def sources_command(
+    rtsp: Annotated[bool, typer.Option(help="Also measure RTSP key-frame samples.")] = True,
+) -> None:
+    """JPEG decode (full colour vs reduced), aiohttp vs httpx, RTSP cost per sample."""
+    from benchmarks import http_clients, jpeg_decode, rtsp_sample
+
+    figures: dict[str, Any] = {"bench": "sources"}
+    parts = [("jpeg", jpeg_decode.run), ("http", http_clients.run)]
+    if rtsp:
+        parts.append(("rtsp", rtsp_sample.run))
+    for name, run in parts:
+        for key, value in run(report=typer.echo).items():
+            if key != "bench":
+                figures[f"{name}_{key}"] = value
+    emit(figures)
