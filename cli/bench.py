@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -102,7 +103,10 @@ def sources_command(
     from benchmarks import http_clients, jpeg_decode, rtsp_sample
 
     figures: dict[str, Any] = {"bench": "sources"}
-    parts = [("jpeg", jpeg_decode.run), ("http", http_clients.run)]
+    parts: list[tuple[str, Callable[..., dict[str, Any]]]] = [
+        ("jpeg", jpeg_decode.run),
+        ("http", http_clients.run),
+    ]
     if rtsp:
         parts.append(("rtsp", rtsp_sample.run))
     for name, run in parts:
