@@ -45,6 +45,16 @@ MAX_P99_LATENESS_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
+class Tuning:
+    """How the worker is set up: every camera of the simulator shares one host."""
+
+    processes: int = 2  # analysis processes (0: threads in the worker)
+    threads: int = 1  # analysis threads when processes == 0
+    inflight: int = 256
+    per_host: int = 32
+
+
+@dataclass(frozen=True, slots=True)
 class FleetRun:
     cameras: int
     interval_s: float
@@ -75,7 +85,7 @@ def _league(folder: Path, cameras: int, port: int) -> tuple[Path, SessionFactory
 
 async def _measure(
     factory: SessionFactory, mqtt_url: str, folder: Path, cameras: int, interval_s: float,
-    simulator_pid: int, report: Report,
+    simulator_pid: int, report: Report, tuning: Tuning,
 ) -> FleetRun:  # fmt: skip
     from cli.ingest_wiring import build_runtime
 
@@ -83,14 +93,15 @@ async def _measure(
 
     settings = load_settings(
         data_dir=folder, worker_id=f"bench-{cameras}", probe_interval_s=interval_s,
-        http_per_host=128, max_concurrent_probes=512,
-        analysis_processes=int(os.environ.get("GRIDWATCH_BENCH_ANALYSIS_PROCESSES", "2")),
+        http_per_host=tuning.per_host,
+        max_concurrent_probes=tuning.inflight,
+        analysis_processes=tuning.processes,
     )  # fmt: skip
     config = RuntimeConfig(
         policy=ProbePolicy(interval_s=interval_s, offline_after=3, backoff_max_s=interval_s * 5),
         timeouts=HttpTimeouts(connect_s=3, read_s=10, total_s=15),
-        max_concurrent_probes=512,
-        analysis_threads=int(os.environ.get("GRIDWATCH_BENCH_ANALYSIS_THREADS", "1")),
+        max_concurrent_probes=tuning.inflight,
+        analysis_threads=tuning.threads,
     )
     spool = Spool(folder / f"spool-{cameras}.sqlite")
     options = PublisherOptions(worker_id=settings.worker_id)
@@ -101,13 +112,14 @@ async def _measure(
         await asyncio.sleep(interval_s + 2)  # ramp-up: every camera's first probe
         runtime.stats.lateness_s.clear()
         probes0, sim0 = runtime.stats.probes, cpu_seconds(simulator_pid)
-        cpu0 = time.process_time() + children_cpu_seconds(others)
+        own0, kids0 = time.process_time(), children_cpu_seconds(others)
         wall0 = time.monotonic()
         probed: set[str] = set()
         seen_until = dict(runtime.states)
         await asyncio.sleep(interval_s)
         wall = time.monotonic() - wall0
-        cpu = time.process_time() + children_cpu_seconds(others) - cpu0
+        own, kids = time.process_time() - own0, children_cpu_seconds(others) - kids0
+        cpu = own + kids
         sim = cpu_seconds(simulator_pid) - sim0
         probes = runtime.stats.probes - probes0
         p99 = runtime.stats.lateness_p99()
@@ -117,6 +129,7 @@ async def _measure(
         await http.aclose()
     probed_share = len(probed) / max(cameras, 1)
     held = p99 <= MAX_P99_LATENESS_S and probed_share >= 0.99
+    report(f"  worker process {own / wall:.2f} cores, analysis processes {kids / wall:.2f} cores")
     result = FleetRun(
         cameras, interval_s, held, p99, probed_share, probes / wall, cpu / wall, sim / wall,
         1000 * cpu / max(probes, 1), rss_mib(os.getpid()),
@@ -139,7 +152,7 @@ def _naive_targets(inventory: Path, count: int) -> list[tuple[str, str | None, s
 
 
 def _one(
-    folder: Path, cameras: int, interval_s: float, mqtt_url: str, report: Report
+    folder: Path, cameras: int, interval_s: float, mqtt_url: str, report: Report, tuning: Tuning
 ) -> tuple[FleetRun, Path]:
     port = free_port()
     report(f"league of {cameras} cameras: writing and importing …")
@@ -156,7 +169,7 @@ def _one(
     ]
     with side_process(args, "simulator ready") as simulator:
         run = asyncio.run(
-            _measure(factory, mqtt_url, folder, cameras, interval_s, simulator.pid, report)
+            _measure(factory, mqtt_url, folder, cameras, interval_s, simulator.pid, report, tuning)
         )
     return run, inventory
 
@@ -168,6 +181,7 @@ def run(
     find_max: bool = False,
     mqtt_url: str | None = None,
     naive_cameras: int = 200,
+    tuning: Tuning | None = None,
     report: Report = print,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="gridwatch-fleet-") as tmp:
@@ -176,10 +190,11 @@ def run(
         broker_args = ["-m", "cli.main", "broker", "--port", str(broker_port)]
         with side_process(broker_args, "broker ready") if mqtt_url is None else _no_process():
             url = mqtt_url or f"mqtt://127.0.0.1:{broker_port}"
-            best, inventory = _one(folder, cameras, interval_s, url, report)
+            tuning = tuning or Tuning()
+            best, inventory = _one(folder, cameras, interval_s, url, report, tuning)
             tried = [best]
             if find_max:
-                best = _search(folder, best, interval_s, url, report, tried)
+                best = _search(folder, best, interval_s, url, report, tried, tuning)
             naive = _naive(folder, inventory, naive_cameras, report)
     naive_per_core = interval_s / naive.cpu_per_probe_s if naive.probes else 0.0
     ours_per_core = interval_s / (best.cpu_per_probe_ms / 1000) if best.cpu_per_probe_ms else 0.0
@@ -201,6 +216,7 @@ def run(
         "cameras_per_core": round(ours_per_core),
         "naive_p99_lateness_s": round(naive.p99_lateness_s, 3),
         "tried": [(r.cameras, r.held) for r in tried],
+        "analysis_processes": tuning.processes,
     }
 
 
@@ -233,22 +249,23 @@ def _search(
     url: str,
     report: Report,
     tried: list[FleetRun],
+    tuning: Tuning,
 ) -> FleetRun:
-    """Grow by 1.5× while it holds, then bisect twice between the last held and the first not."""
+    """Grow by 1.5× while it holds, then bisect three times between the last held and the first not."""
     held: FleetRun | None = first if first.held else None
     low, high = (first.cameras, None) if first.held else (0, first.cameras)
     while high is None:
-        trial, _ = _one(folder, int(low * 1.5), interval_s, url, report)
+        trial, _ = _one(folder, int(low * 1.5), interval_s, url, report, tuning)
         tried.append(trial)
         if trial.held:
             held, low = trial, trial.cameras
         else:
             high = trial.cameras
-    for _ in range(2):
+    for _ in range(3):
         middle = (low + high) // 2
         if middle <= low or high - low < max(1000, low // 20):
             break
-        trial, _ = _one(folder, middle, interval_s, url, report)
+        trial, _ = _one(folder, middle, interval_s, url, report, tuning)
         tried.append(trial)
         if trial.held:
             held, low = trial, middle
