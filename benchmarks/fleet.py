@@ -251,7 +251,7 @@ def _search(
     tried: list[FleetRun],
     tuning: Tuning,
 ) -> FleetRun:
-    """Grow by 1.5× while it holds, then bisect three times between the last held and the first not."""
+    """Grow by 1.5× while it holds, then bisect three times between last held and first not."""
     held: FleetRun | None = first if first.held else None
     low, high = (first.cameras, None) if first.held else (0, first.cameras)
     while high is None:
