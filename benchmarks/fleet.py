@@ -87,7 +87,7 @@ async def _measure(
     factory: SessionFactory, mqtt_url: str, folder: Path, cameras: int, interval_s: float,
     simulator_pid: int, report: Report, tuning: Tuning,
 ) -> FleetRun:  # fmt: skip
-    from cli.ingest_wiring import build_runtime
+    from ingest.assembly import build_runtime
 
     others = child_pids()  # the simulator and the broker: not the worker's own CPU
 

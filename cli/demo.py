@@ -24,9 +24,9 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.context import settings_from
-from cli.ingest_wiring import build_runtime, running_publisher
 from config.settings import Settings, load_settings
 from ingest.analysis.health_config import HealthConfig
+from ingest.assembly import build_runtime, running_publisher
 from ingest.embedded_broker import EmbeddedBroker, free_port
 from ingest.health_store import online_rate_by_day
 from ingest.probe_state import ProbePolicy
@@ -186,7 +186,7 @@ async def _run(
     config = RuntimeConfig(
         policy=ProbePolicy(interval_s=every, offline_after=2, backoff_max_s=2 * every),
         timeouts=HttpTimeouts(connect_s=2, read_s=3, total_s=4),
-        renew_every_s=5, flush_every_s=2,
+        renew_every_s=5, flush_every_s=2, motion_watch_max=3,
     )  # fmt: skip
     with running_publisher(settings, url) as publisher:
         runtime, http = build_runtime(

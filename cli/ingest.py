@@ -9,9 +9,9 @@ import signal
 import typer
 
 from cli.context import settings_from
-from cli.ingest_wiring import build_runtime, running_publisher
 from cli.registry_access import open_registry
 from config.redact import redact_url
+from ingest.assembly import build_runtime, running_publisher
 from ingest.embedded_broker import EmbeddedBroker
 
 

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         le=64,
         description="Processes that decode and analyse snapshots (0: threads in the worker).",
     )
+    motion_watch_max: int = Field(
+        default=32,
+        ge=0,
+        le=5000,
+        description="Key-site cameras per worker whose sub-stream is kept open for motion.",
+    )
     clips_dir: Path | None = Field(
         default=None, description="Video clips for the simulator's pictures (synthetic if absent)."
     )

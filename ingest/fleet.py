@@ -12,6 +12,10 @@ from ingest.sources.credentials import Credentials
 from registry.db import SessionFactory
 from registry.models import Camera, CameraCredential
 
+# Cameras watched continuously for motion: key sites, or any camera tagged for it.
+MOTION_TAG = "motion_watch"
+MOTION_USE = "key_site"
+
 
 @dataclass(frozen=True, slots=True)
 class CameraTarget:
@@ -21,6 +25,13 @@ class CameraTarget:
     main_url: str | None
     uplink: str | None
     credentials: Credentials | None = field(default=None, repr=False)
+    sub_url: str | None = None
+    motion_watch: bool = False
+
+    @property
+    def stream_url(self) -> str | None:
+        """What motion watch keeps open: the low-resolution sub-stream when there is one."""
+        return self.sub_url or self.main_url
 
     @property
     def probe_url(self) -> str | None:
@@ -37,6 +48,9 @@ def load_targets(factory: SessionFactory) -> dict[str, CameraTarget]:
             Camera.snapshot_url,
             Camera.main_url,
             Camera.uplink,
+            Camera.sub_url,
+            Camera.use,
+            Camera.tags,
             CameraCredential.username,
             CameraCredential.password,
         )
@@ -45,12 +59,14 @@ def load_targets(factory: SessionFactory) -> dict[str, CameraTarget]:
     )
     targets: dict[str, CameraTarget] = {}
     with factory() as session:
-        for camera_id, district, snapshot, main, uplink, user, password in session.execute(stmt):
+        for row in session.execute(stmt):
+            camera_id, district, snapshot, main, uplink, sub, use, tags, user, password = row
             if not (snapshot or main):
                 continue
             credentials = Credentials.of(user, password) if user and password is not None else None
+            watch = MOTION_TAG in (tags or ()) or use == MOTION_USE
             targets[camera_id] = CameraTarget(
-                camera_id, district, snapshot, main, uplink, credentials
+                camera_id, district, snapshot, main, uplink, credentials, sub, watch
             )
     return targets
 

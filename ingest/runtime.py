@@ -26,6 +26,7 @@ from ingest.fleet import CameraTarget, held_targets, load_targets
 from ingest.health_store import HealthWriter
 from ingest.leases import LeaseManager, Leases
 from ingest.limits import KeyedLimiter
+from ingest.motion_watch import MotionWatch
 from ingest.probe import HealthVerdict, ProbeOutcome, Target, after_probe_error, after_sample
 from ingest.probe_state import ProbePolicy, ProbeState, next_delay
 from ingest.publisher import Publisher
@@ -70,6 +71,7 @@ class RuntimeConfig:
     save_baselines_every_s: float = 300.0
     analysis_threads: int = 2
     rtsp_threads: int = 32
+    motion_watch_max: int = 0  # key-site streams kept open for motion; 0: none
 
 
 @dataclass(slots=True)
@@ -130,6 +132,11 @@ class IngestRuntime:
         self._held: Leases | None = None
         self._saved_baselines: dict[str, dict[str, Any]] = {}
         self._rtsp_executor: ThreadPoolExecutor | None = None
+        self.motion: MotionWatch | None = None
+        if config.motion_watch_max > 0:
+            self.motion = MotionWatch(
+                publisher, http, wall_clock, max_streams=config.motion_watch_max
+            )
 
     # -- periodic housekeeping, each in a thread: it is database I/O ------------------------
 
@@ -141,6 +148,8 @@ class IngestRuntime:
         self._held = held
         targets = held_targets(self._all_targets, held.shards, self.leases.config.shards)
         self._targets = targets
+        if self.motion is not None:
+            self.motion.sync(targets)
         interval = self.config.policy.interval_s
         added, removed = self.schedule.sync(dict.fromkeys(targets, interval), self.monotonic())
         gone = [c for c in (*self._checkers, *self._pooled) if c not in targets]
@@ -361,6 +370,8 @@ class IngestRuntime:
         return self.stats
 
     async def shutdown(self) -> None:
+        if self.motion is not None:
+            await self.motion.close()
         if self._inflight:
             await asyncio.wait(self._inflight, timeout=self.config.timeouts.total_s)
         await self.flush_health()
@@ -376,6 +387,7 @@ class IngestRuntime:
             "cameras": len(self._targets),
             "probes": self.stats.probes,
             "failures": self.stats.failures,
-            "events": self.stats.events,
+            "events": self.stats.events + (self.motion.events if self.motion else 0),
+            "motion_watched": len(self.motion.watched) if self.motion else 0,
             "p99_lateness_s": round(self.stats.lateness_p99(), 3),
         }

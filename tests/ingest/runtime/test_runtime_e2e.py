@@ -18,9 +18,9 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
 
-from cli.ingest_wiring import checker_factory
 from ingest.analysis.health_config import HealthConfig
 from ingest.analysis_pool import AnalysisPool
+from ingest.assembly import checker_factory
 from ingest.embedded_broker import free_port
 from ingest.leases import LeaseConfig, LeaseManager
 from ingest.models import CameraHealth

@@ -1,4 +1,4 @@
-"""Building an ingest worker from settings: publisher, spool, HTTP pool, runtime."""
+"""Assembling an ingest worker from settings: publisher and spool, HTTP pool, analysis, runtime."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ def runtime_config(settings: Settings) -> RuntimeConfig:
         max_concurrent_probes=settings.max_concurrent_probes,
         per_uplink=settings.per_uplink,
         analysis_threads=settings.analysis_threads,
+        motion_watch_max=settings.motion_watch_max,
     )
 
 
