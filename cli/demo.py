@@ -106,6 +106,8 @@ class LivePrinter:
         detail = data.get("code") or ""
         if "value" in data:
             detail += f" {data['value']:g} (threshold {data['threshold']:g})"
+        if "area" in data:
+            detail = f"area {data['area']:.1%}, {len(data['boxes'])} boxes"
         where = self.names.get(event["district_code"], event["district_code"])
         style = _STYLE.get(kind, "white")
         console.print(
