@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from benchmarks.naive_fleet import run_naive
 from benchmarks.processes import (
@@ -36,9 +39,8 @@ from ingest.simulator.inventory import write_inventory
 from ingest.sources.http_client import HttpTimeouts
 from ingest.spool import Spool
 from registry.db import SessionFactory, make_engine, make_session_factory
-from registry.importer import import_cameras, import_departments, import_districts
+from registry.importer import import_inventory
 from registry.migrate import upgrade
-from registry.records import read_records
 
 Report = Callable[[str], None]
 MAX_P99_LATENESS_S = 10.0
@@ -74,12 +76,7 @@ def _league(folder: Path, cameras: int, port: int) -> tuple[Path, SessionFactory
     engine = make_engine(f"sqlite:///{(folder / f'fleet-{cameras}.sqlite').as_posix()}")
     upgrade(engine)
     factory = make_session_factory(engine)
-    for kind, importer in (
-        ("districts", import_districts),
-        ("departments", import_departments),
-        ("cameras", import_cameras),
-    ):
-        importer(factory, read_records(inventory / f"{kind}.csv", kind))
+    import_inventory(factory, inventory)
     return inventory, factory
 
 
@@ -145,6 +142,11 @@ async def _measure(
     return result
 
 
+def _simulator(inventory: Path, port: int) -> AbstractContextManager[subprocess.Popen[str]]:
+    args = ["-m", "cli.main", "simulate", "serve", "--inventory", str(inventory)]
+    return side_process([*args, "--port", str(port)], "simulator ready")
+
+
 def _naive_targets(inventory: Path, count: int) -> list[tuple[str, str | None, str | None]]:
     with (inventory / "cameras.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))[:count]
@@ -157,17 +159,7 @@ def _one(
     port = free_port()
     report(f"league of {cameras} cameras: writing and importing …")
     inventory, factory = _league(folder, cameras, port)
-    args = [
-        "-m",
-        "cli.main",
-        "simulate",
-        "serve",
-        "--inventory",
-        str(inventory),
-        "--port",
-        str(port),
-    ]
-    with side_process(args, "simulator ready") as simulator:
+    with _simulator(inventory, port) as simulator:
         run = asyncio.run(
             _measure(factory, mqtt_url, folder, cameras, interval_s, simulator.pid, report, tuning)
         )
@@ -188,7 +180,7 @@ def run(
         folder = Path(tmp)
         broker_port = free_port()
         broker_args = ["-m", "cli.main", "broker", "--port", str(broker_port)]
-        with side_process(broker_args, "broker ready") if mqtt_url is None else _no_process():
+        with side_process(broker_args, "broker ready") if mqtt_url is None else nullcontext():
             url = mqtt_url or f"mqtt://127.0.0.1:{broker_port}"
             tuning = tuning or Tuning()
             best, inventory = _one(folder, cameras, interval_s, url, report, tuning)
@@ -221,18 +213,8 @@ def run(
 
 
 def _naive(folder: Path, inventory: Path, count: int, report: Report) -> Any:
-    port = int(_naive_targets(inventory, 1)[0][0].split(":")[2].split("/")[0])
-    args = [
-        "-m",
-        "cli.main",
-        "simulate",
-        "serve",
-        "--inventory",
-        str(inventory),
-        "--port",
-        str(port),
-    ]
-    with side_process(args, "simulator ready"):
+    port = urlsplit(_naive_targets(inventory, 1)[0][0]).port or 80
+    with _simulator(inventory, port):
         naive = run_naive(_naive_targets(inventory, count), interval_s=10.0, duration_s=20.0)
     report(
         f"naive loop, {count} threads every 10 s: {naive.probes} probes, "
@@ -272,11 +254,3 @@ def _search(
         else:
             high = middle
     return held or first
-
-
-class _no_process:  # noqa: N801 - used like a context-manager function
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_: object) -> None:
-        return None

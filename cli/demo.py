@@ -37,9 +37,8 @@ from ingest.simulator.pool import PoolConfig
 from ingest.simulator.server import SimulatorConfig, build_simulator
 from ingest.sources.http_client import HttpTimeouts
 from registry.db import SessionFactory, make_engine, make_session_factory
-from registry.importer import import_cameras, import_departments, import_districts
+from registry.importer import import_inventory
 from registry.migrate import upgrade
-from registry.records import read_records
 
 console = Console(highlight=False, soft_wrap=True)
 STILL_TO_COME = (
@@ -74,12 +73,7 @@ def _faults(cameras: list[tuple[str, str]], interval: float) -> list[FaultRule]:
 
 
 def _import(factory: SessionFactory, inventory: Path) -> None:
-    for kind, importer in (
-        ("districts", import_districts),
-        ("departments", import_departments),
-        ("cameras", import_cameras),
-    ):
-        report = importer(factory, read_records(inventory / f"{kind}.csv", kind))
+    for report in import_inventory(factory, inventory):
         console.print(f"   {report.summary()}")
 
 

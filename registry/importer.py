@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from registry.db import SessionFactory, transaction
 from registry.models import Camera, CameraCredential, Department, District, utcnow
-from registry.records import Record
+from registry.records import Record, read_records
 from registry.rows import (
     CameraRow,
     DepartmentRow,
@@ -361,4 +362,21 @@ __all__ = [
     "import_cameras",
     "import_departments",
     "import_districts",
+    "import_inventory",
 ]
+
+
+INVENTORY_FILES = (
+    ("districts", import_districts),
+    ("departments", import_departments),
+    ("cameras", import_cameras),
+)
+
+
+def import_inventory(factory: SessionFactory, folder: Path) -> list[ImportReport]:
+    """Import `districts.csv`, `departments.csv` and `cameras.csv` of a folder, in that order
+    (the layout `gridwatch simulate inventory` writes)."""
+    return [
+        importer(factory, read_records(folder / f"{kind}.csv", kind))
+        for kind, importer in INVENTORY_FILES
+    ]

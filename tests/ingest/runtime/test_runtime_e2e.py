@@ -35,7 +35,7 @@ from ingest.sources.http_client import HttpClient, HttpLimits, HttpTimeouts
 from ingest.sources.jpeg import DecodeOptions
 from ingest.spool import Spool
 from registry.db import SessionFactory
-from registry.importer import import_cameras, import_departments, import_districts
+from registry.importer import import_cameras, import_inventory
 from registry.records import read_records
 from tests.conftest import clips_dir
 from tests.ingest.sources.rtsp_fixture import rtsp_server_missing, start_rtsp_server
@@ -98,12 +98,7 @@ def league(
     port = free_port()
     inventory = tmp_path / "inv"
     write_inventory(inventory, 60, banners=2, base_url=f"http://127.0.0.1:{port}", seed=5)
-    for kind, importer in (
-        ("districts", import_districts),
-        ("departments", import_departments),
-        ("cameras", import_cameras),
-    ):
-        importer(db, read_records(inventory / f"{kind}.csv", kind))
+    import_inventory(db, inventory)
     rtsp_only = [{"id": RTSP_CAMERA, "district_code": "150402", "main_url": rtsp_camera}]
     import_cameras(db, read_records(write_csv(tmp_path / "rtsp.csv", rtsp_only), "cameras"))
     return db, inventory, port
