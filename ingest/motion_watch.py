@@ -25,7 +25,7 @@ from ingest.fleet import CameraTarget
 from ingest.publisher import EventDraft, Publisher
 from ingest.sources.base import StreamSource
 from ingest.sources.failures import ProbeError
-from ingest.sources.http_client import HttpClient
+from ingest.sources.http_client import HttpClient, HttpLimits
 from ingest.sources.mjpeg import MjpegSource
 from ingest.sources.rtsp import RtspSource
 
@@ -47,14 +47,13 @@ class MotionWatch:
     def __init__(
         self,
         publisher: Publisher,
-        http: HttpClient,
         clock: WallClock,
         *,
         max_streams: int,
         config: MotionConfig | None = None,
     ) -> None:
         self.publisher = publisher
-        self.http = http
+        self._http: HttpClient | None = None
         self.clock = clock
         self.max_streams = max_streams
         self.config = config or MotionConfig()
@@ -82,7 +81,12 @@ class MotionWatch:
             return RtspSource(
                 url, clock=self.clock, credentials=target.credentials, keyframes_only=False
             )
-        return MjpegSource(self.http, url, clock=self.clock, credentials=target.credentials)
+        if self._http is None:
+            # Its own pool: a stream holds its connection for good, and must never take
+            # one of the few connections per camera host that snapshot probes rely on.
+            limits = HttpLimits(max_connections=max(self.max_streams, 1), per_host=self.max_streams)
+            self._http = HttpClient(limits)
+        return MjpegSource(self._http, url, clock=self.clock, credentials=target.credentials)
 
     async def _watch(self, target: CameraTarget) -> None:
         detector = MotionDetector(self.config)
@@ -120,3 +124,6 @@ class MotionWatch:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None

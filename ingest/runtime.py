@@ -134,9 +134,7 @@ class IngestRuntime:
         self._rtsp_executor: ThreadPoolExecutor | None = None
         self.motion: MotionWatch | None = None
         if config.motion_watch_max > 0:
-            self.motion = MotionWatch(
-                publisher, http, wall_clock, max_streams=config.motion_watch_max
-            )
+            self.motion = MotionWatch(publisher, wall_clock, max_streams=config.motion_watch_max)
 
     # -- periodic housekeeping, each in a thread: it is database I/O ------------------------
 

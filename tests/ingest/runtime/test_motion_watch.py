@@ -17,7 +17,6 @@ from ingest.publisher import Publisher, PublisherOptions
 from ingest.simulator.inventory import write_inventory
 from ingest.simulator.pool import PoolConfig
 from ingest.simulator.server import SimulatorConfig, build_simulator
-from ingest.sources.http_client import HttpClient
 from ingest.spool import Spool
 from tests.conftest import clips_dir
 from tests.ingest.runtime.test_runtime_e2e import Collector
@@ -67,14 +66,13 @@ def test_a_watched_key_site_publishes_motion_start(mqtt_url: str, tmp_path: Path
 
     async def scenario() -> frozenset[str]:
         await sim.start(port=port)
-        async with HttpClient() as http:
-            watch = MotionWatch(publisher, http, lambda: datetime.now(UTC), max_streams=3)
-            watch.sync(watched)
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and not collector.of("motion.start"):
-                await asyncio.sleep(0.2)
-            seen = watch.watched
-            await watch.close()
+        watch = MotionWatch(publisher, lambda: datetime.now(UTC), max_streams=3)
+        watch.sync(watched)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not collector.of("motion.start"):
+            await asyncio.sleep(0.2)
+        seen = watch.watched
+        await watch.close()
         await sim.stop()
         return seen
 

@@ -4,6 +4,7 @@ a real database. Runs in real time (the network is real), on a 0.5 s probe inter
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
 import os
 import threading
@@ -43,6 +44,15 @@ from tests.registry.factories import write_csv
 
 RTSP_CAMERA = "rtsp-only-1"
 ONSET_S = 5.0
+
+
+def _watch_for_motion(db: SessionFactory, inventory: Path, tmp_path: Path, ids: list[str]) -> None:
+    """Tag these cameras for motion watch (re-import them with the tag)."""
+    with (inventory / "cameras.csv").open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["id"] in ids]
+    for row in rows:
+        row["tags"] = "motion_watch"
+    import_cameras(db, read_records(write_csv(tmp_path / "watch.csv", rows), "cameras"))
 
 
 def _at(event: dict[str, Any]) -> float:
@@ -133,6 +143,7 @@ def test_probes_every_camera_and_publishes_offline_and_faults(
     )
     rows = [line.split(",") for line in cameras]
     offline_ids = [row[0] for row in rows if row[2].startswith(offline_banner)]
+    _watch_for_motion(db, inventory, tmp_path, [r[0] for r in rows if r[0] not in offline_ids][3:7])
     assert offline_ids, "the league should have cameras in the second banner"
 
     spool = Spool(tmp_path / "spool.sqlite")
@@ -143,6 +154,9 @@ def test_probes_every_camera_and_publishes_offline_and_faults(
         timeouts=HttpTimeouts(connect_s=1, read_s=1, total_s=2),
         renew_every_s=1.0,
         flush_every_s=0.5,
+        # Key sites keep a stream open; they must not starve the snapshot probes of the
+        # few connections a camera host gets (that once turned healthy cameras offline).
+        motion_watch_max=4,
     )
     leases = LeaseManager(db, "e2e-worker", _utc, LeaseConfig(shards=8))
     health = HealthConfig(raise_after=2, clear_after=2)
@@ -152,7 +166,7 @@ def test_probes_every_camera_and_publishes_offline_and_faults(
     async def scenario() -> dict[str, Any]:
         await sim.start(port=port)
         sim_started.append(sim.started_at)
-        http = HttpClient(HttpLimits(per_host=64))
+        http = HttpClient(HttpLimits(per_host=4))
         pool = AnalysisPool(2, health, DecodeOptions()) if analysis == "processes" else None
         runtime = IngestRuntime(
             config, db, publisher, leases,
