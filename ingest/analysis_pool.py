@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import signal
 import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ _worker: _WorkerState | None = None
 
 def _start(config: HealthConfig, decode: DecodeOptions) -> None:
     global _worker
+    # Ctrl-C reaches the whole process group; the parent shuts the pool down in order
+    # (saving baselines first), so a worker must not die of it on its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker = _WorkerState(config, decode, {})
 
 
