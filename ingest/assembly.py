@@ -14,7 +14,8 @@ from ingest.analysis_pool import AnalysisPool
 from ingest.leases import LeaseManager
 from ingest.probe_state import ProbePolicy
 from ingest.publisher import Publisher, PublisherOptions
-from ingest.runtime import CheckerFactory, IngestRuntime, RuntimeConfig
+from ingest.runtime import IngestRuntime, RuntimeConfig
+from ingest.sampling import CheckerFactory
 from ingest.sources.http_client import HttpClient, HttpLimits, HttpTimeouts
 from ingest.sources.jpeg import DecodeOptions
 from ingest.spool import Spool

@@ -1,10 +1,9 @@
 """`gridwatch ingest`: probe every camera this worker holds a lease for, on schedule.
 
-One asyncio loop does the network I/O (HTTP snapshots over one shared pool). Decoding
-is inside the source; health analysis runs in a small thread pool so the loop keeps
-dispatching while a sample is analysed. Database work (leases, registry refresh,
-health-state batches) runs in threads too. Events go to the publisher, which spools
-them to disk before the broker sees them.
+One asyncio loop schedules probes and does the network I/O; the sampler
+(`ingest/sampling.py`) decides where decoding and analysis run. Database work (leases,
+registry refresh, health-state batches, baselines) runs in threads. Events go to the
+publisher, which spools them to disk before the broker sees them.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from ingest.analysis_pool import AnalysisPool
 from ingest.baselines import load_baselines, save_baselines
@@ -27,17 +26,13 @@ from ingest.health_store import HealthWriter
 from ingest.leases import LeaseManager, Leases
 from ingest.limits import KeyedLimiter
 from ingest.motion_watch import MotionWatch
-from ingest.probe import HealthVerdict, ProbeOutcome, Target, after_probe_error, after_sample
+from ingest.probe import ProbeOutcome, Target, after_probe_error, after_sample
 from ingest.probe_state import ProbePolicy, ProbeState, next_delay
 from ingest.publisher import Publisher
+from ingest.sampling import CheckerFactory, Sampler
 from ingest.scheduler import ProbeSchedule
-from ingest.sources.base import FrameSource
-from ingest.sources.failures import ProbeError, ProbeFailure
+from ingest.sources.failures import ProbeError
 from ingest.sources.http_client import HttpClient, HttpTimeouts
-from ingest.sources.jpeg import decode_jpeg
-from ingest.sources.rtsp import RtspSource, RtspTimeouts
-from ingest.sources.sample import Sample
-from ingest.sources.snapshot import HttpSnapshotSource
 from registry.db import SessionFactory
 
 log = logging.getLogger(__name__)
@@ -45,18 +40,6 @@ DISPATCH_TICK_S = 0.05
 
 WallClock = Callable[[], datetime]
 Monotonic = Callable[[], float]
-
-
-class Checker(Protocol):
-    """One camera's health analysis (learned baseline inside)."""
-
-    def check(self, gray: Any, t: float, color: Any = None) -> HealthVerdict: ...
-
-    def state_dict(self) -> dict[str, Any]: ...
-
-
-# Makes a camera's checker, from its saved baseline when there is one.
-CheckerFactory = Callable[[str, dict[str, Any] | None], Checker]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +63,6 @@ class RuntimeStats:
     failures: int = 0
     events: int = 0
     lateness_s: deque[float] = field(default_factory=lambda: deque(maxlen=200_000))
-    analysis_s: float = 0.0
 
     def lateness_p99(self) -> float:
         if not self.lateness_s:
@@ -108,30 +90,25 @@ class IngestRuntime:
         self.factory = factory
         self.publisher = publisher
         self.leases = leases
-        self.checker_factory = checker_factory
-        self.http = http
         self.wall_clock = wall_clock
         self.monotonic = monotonic
-        self.pool = analysis_pool
-        self._pooled: set[str] = set()
-        self.executor: Executor | None = analysis_executor
-        if self.executor is None and config.analysis_threads > 0:
-            self.executor = ThreadPoolExecutor(
-                config.analysis_threads, thread_name_prefix="analysis"
-            )
+        executor = analysis_executor
+        if executor is None and analysis_pool is None and config.analysis_threads > 0:
+            executor = ThreadPoolExecutor(config.analysis_threads, thread_name_prefix="analysis")
+        self.sampler = Sampler(
+            http, wall_clock, checker_factory,
+            timeouts=config.timeouts, rtsp_threads=config.rtsp_threads,
+            executor=executor, pool=analysis_pool,
+        )  # fmt: skip
         self.health = HealthWriter(factory, leases.worker_id)
         self.schedule = ProbeSchedule()
         self.stats = RuntimeStats()
         self.states: dict[str, ProbeState] = {}
         self._targets: dict[str, CameraTarget] = {}
         self._all_targets: dict[str, CameraTarget] = {}
-        self._sources: dict[str, FrameSource] = {}
-        self._checkers: dict[str, Checker] = {}
         self._uplinks = KeyedLimiter(config.per_uplink)
         self._inflight: set[asyncio.Task[None]] = set()
         self._held: Leases | None = None
-        self._saved_baselines: dict[str, dict[str, Any]] = {}
-        self._rtsp_executor: ThreadPoolExecutor | None = None
         self.motion: MotionWatch | None = None
         if config.motion_watch_max > 0:
             self.motion = MotionWatch(publisher, wall_clock, max_streams=config.motion_watch_max)
@@ -139,10 +116,25 @@ class IngestRuntime:
     # -- periodic housekeeping, each in a thread: it is database I/O ------------------------
 
     async def refresh_registry(self) -> None:
-        self._all_targets = await asyncio.to_thread(load_targets, self.factory)
+        try:
+            self._all_targets = await asyncio.to_thread(load_targets, self.factory)
+        except Exception:  # the database is away: keep probing the cameras we know
+            log.exception("registry not read; keeping the %d cameras known", len(self._all_targets))
 
     async def renew_leases(self) -> None:
-        held = await asyncio.to_thread(self.leases.renew)
+        try:
+            held = await asyncio.to_thread(self.leases.renew)
+        except Exception:
+            # Without the database no lease can be renewed. Probe on while the leases we
+            # hold are valid; after that another worker may take them, so stop.
+            log.exception("leases not renewed")
+            if self._held is None or self.wall_clock() >= self._held.valid_until:
+                self._held = None
+                self._targets = {}
+                self.schedule.sync({}, self.monotonic())
+                if self.motion is not None:
+                    self.motion.sync({})
+            return
         self._held = held
         targets = held_targets(self._all_targets, held.shards, self.leases.config.shards)
         self._targets = targets
@@ -150,20 +142,13 @@ class IngestRuntime:
             self.motion.sync(targets)
         interval = self.config.policy.interval_s
         added, removed = self.schedule.sync(dict.fromkeys(targets, interval), self.monotonic())
-        gone = [c for c in (*self._checkers, *self._pooled) if c not in targets]
+        gone = [c for c in self.sampler.held() if c not in targets]
         if gone:
             await self.save_baselines(gone)
-        for camera in gone:
-            self._checkers.pop(camera, None)
-        if self.pool is not None and gone:
-            await self.pool.forget(gone)
-            self._pooled.difference_update(gone)
-        for camera in [c for c in self._sources if c not in targets]:
-            self._sources.pop(camera)
-        known = self._checkers.keys() | self._pooled | self._saved_baselines.keys()
-        new = [c for c in targets if c not in known]
+            await self.sampler.forget(gone)
+        new = [c for c in targets if c not in self.sampler.known()]
         if new:
-            self._saved_baselines.update(await asyncio.to_thread(load_baselines, self.factory, new))
+            self.sampler.adopt_baselines(await asyncio.to_thread(load_baselines, self.factory, new))
         if added or removed:
             log.info(
                 "holding %d of %d shards (%d workers): %d cameras (+%d −%d)",
@@ -173,20 +158,7 @@ class IngestRuntime:
 
     async def save_baselines(self, cameras: list[str] | None = None) -> None:
         """Write the learned baselines (of `cameras`, or all) so a restart does not relearn."""
-        chosen = list(self._checkers) if cameras is None else cameras
-        loop = asyncio.get_running_loop()
-
-        def collect() -> dict[str, dict[str, Any]]:  # on the analysis executor: no race
-            return {c: self._checkers[c].state_dict() for c in chosen if c in self._checkers}
-
-        states = (
-            collect()
-            if self.executor is None
-            else await loop.run_in_executor(self.executor, collect)
-        )
-        if self.pool is not None and self._pooled:
-            pooled = None if cameras is None else [c for c in cameras if c in self._pooled]
-            states.update(await self.pool.states(pooled))
+        states = await self.sampler.baselines(cameras)
         try:
             await asyncio.to_thread(save_baselines, self.factory, states, self.wall_clock())
         except Exception:
@@ -204,86 +176,6 @@ class IngestRuntime:
 
     # -- probing -----------------------------------------------------------------------
 
-    def _source(self, target: CameraTarget) -> FrameSource:
-        source = self._sources.get(target.camera_id)
-        if source is not None:
-            return source
-        url = target.probe_url
-        if url is not None and url.startswith(("rtsp://", "rtsps://")):
-            # No snapshot URL: one key frame from the stream, opened and closed per sample.
-            # PyAV blocks, so RTSP samples run on their own thread pool.
-            if self._rtsp_executor is None:
-                self._rtsp_executor = ThreadPoolExecutor(
-                    self.config.rtsp_threads, thread_name_prefix="rtsp"
-                )
-            timeout = self.config.timeouts.read_s
-            source = RtspSource(
-                url,
-                clock=self.wall_clock,
-                credentials=target.credentials,
-                timeouts=RtspTimeouts(open_s=timeout, read_s=timeout, keyframe_s=2 * timeout),
-                executor=self._rtsp_executor,
-            )
-        elif url is not None and url.startswith(("http://", "https://")):
-            source = HttpSnapshotSource(
-                self.http,
-                url,
-                clock=self.wall_clock,
-                credentials=target.credentials,
-                timeouts=self.config.timeouts,
-            )
-        else:
-            raise ProbeError(ProbeFailure.NO_VIDEO, "no snapshot, HTTP or RTSP URL to probe")
-        self._sources[target.camera_id] = source
-        return source
-
-    def _checker(self, camera_id: str) -> Checker:
-        """The camera's checker; made on the loop thread only, never from an analysis thread."""
-        checker = self._checkers.get(camera_id)
-        if checker is None:
-            saved = self._saved_baselines.pop(camera_id, None)
-            checker = self._checkers[camera_id] = self.checker_factory(camera_id, saved)
-        return checker
-
-    def _decode_and_analyse(
-        self, checker: Checker, source: HttpSnapshotSource, jpeg: bytes, captured_at: datetime
-    ) -> tuple[Sample, HealthVerdict]:
-        """One hop to the thread pool for the whole CPU part of a snapshot probe."""
-        sample = Sample.from_reduced(decode_jpeg(jpeg, source.decode_options), captured_at, jpeg)
-        return sample, self._analyse(checker, sample)
-
-    def _analyse(self, checker: Checker, sample: Sample) -> HealthVerdict:
-        start = time.perf_counter()
-        verdict = checker.check(sample.gray, sample.captured_at.timestamp(), color=sample.thumb)
-        self.stats.analysis_s += time.perf_counter() - start
-        return verdict
-
-    async def _sample_and_analyse(self, target: CameraTarget) -> tuple[datetime, HealthVerdict]:
-        """Fetch a sample and judge it; where the CPU work runs is the runtime's choice."""
-        source = self._source(target)
-        camera_id = target.camera_id
-        if isinstance(source, HttpSnapshotSource) and self.pool is not None:
-            jpeg = await source.fetch_jpeg()
-            at = self.wall_clock()
-            saved = self._saved_baselines.pop(camera_id, None)
-            judged, _size = await self.pool.analyse(camera_id, jpeg, at.timestamp(), saved)
-            self._pooled.add(camera_id)
-            return at, judged
-        checker = self._checker(camera_id)
-        if self.executor is None:
-            sample = await source.sample()
-            return sample.captured_at, self._analyse(checker, sample)
-        loop = asyncio.get_running_loop()
-        if isinstance(source, HttpSnapshotSource):
-            jpeg = await source.fetch_jpeg()
-            sample, verdict = await loop.run_in_executor(
-                self.executor, self._decode_and_analyse, checker, source, jpeg, self.wall_clock()
-            )
-            return sample.captured_at, verdict
-        sample = await source.sample()
-        verdict = await loop.run_in_executor(self.executor, self._analyse, checker, sample)
-        return sample.captured_at, verdict
-
     async def probe(self, camera_id: str, due_at: float) -> None:
         target = self._targets.get(camera_id)
         if target is None:
@@ -294,7 +186,7 @@ class IngestRuntime:
         outcome: ProbeOutcome
         async with self._uplinks.hold(target.uplink):
             try:
-                captured_at, verdict = await self._sample_and_analyse(target)
+                captured_at, verdict = await self.sampler.sample_and_judge(target)
             except ProbeError as error:
                 self.stats.failures += 1
                 outcome = after_probe_error(
@@ -375,10 +267,7 @@ class IngestRuntime:
         await self.flush_health()
         await self.save_baselines()
         await asyncio.to_thread(self.leases.release_all)
-        if self.pool is not None:
-            await asyncio.to_thread(self.pool.close)
-        if self._rtsp_executor is not None:
-            self._rtsp_executor.shutdown(wait=False, cancel_futures=True)
+        await self.sampler.close()
 
     def snapshot(self) -> dict[str, Any]:
         return {
