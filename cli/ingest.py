@@ -13,6 +13,7 @@ from cli.registry_access import open_registry
 from config.redact import redact_url
 from ingest.assembly import build_runtime, running_publisher
 from ingest.embedded_broker import EmbeddedBroker
+from ingest.spool import SpoolInUse
 
 
 def ingest_command(ctx: typer.Context) -> None:
@@ -28,7 +29,15 @@ def ingest_command(ctx: typer.Context) -> None:
         if url is None:
             url = stack.enter_context(EmbeddedBroker()).url
             typer.echo(f"embedded MQTT broker on {url}")
-        publisher = stack.enter_context(running_publisher(settings, url))
+        try:
+            publisher = stack.enter_context(running_publisher(settings, url))
+        except SpoolInUse as exc:
+            typer.echo(
+                f"error: {exc}: is worker {settings.worker_id!r} already running here? "
+                "Give each worker on one machine its own GRIDWATCH_WORKER_ID.",
+                err=True,
+            )
+            raise typer.Exit(2) from exc
         typer.echo(
             f"worker {settings.worker_id}: probing every {settings.probe_interval_s:g} s, "
             f"events to {redact_url(url)} under {settings.topic_prefix}/v1/"

@@ -48,8 +48,12 @@ class Settings(BaseSettings):
     )
     topic_prefix: str = Field(default="gridwatch", min_length=1, pattern=r"^[^#+/]+$")
     worker_id: str = Field(
-        default_factory=lambda: f"{os.uname().nodename}-{os.getpid()}",
-        description="Identifies this process in events (`worker_id`) and probe leases.",
+        # Stable across restarts: it names the event spool, so a restarted worker finds
+        # and replays what it had not delivered, and continues its `seq`.
+        default_factory=lambda: os.uname().nodename,
+        pattern=r"^[A-Za-z0-9._-]{1,100}$",
+        description="Names this worker in events, probe leases and its spool file; "
+        "give each worker on one machine its own.",
     )
     probe_interval_s: float = Field(default=60.0, gt=0, le=86_400)
     probe_timeout_s: float = Field(default=10.0, gt=0, le=600)

@@ -74,3 +74,15 @@ def test_missing_file_and_config_give_clear_errors(tmp_path: Path, env: dict[str
     bad_config = run(["--config", str(tmp_path / "nope.yaml"), "db", "current"], env)
     assert bad_config.returncode == 2
     assert "does not exist" in bad_config.stderr
+
+
+def test_a_second_worker_with_the_same_id_is_refused(tmp_path: Path, env: dict[str, str]) -> None:
+    from ingest.spool import Spool
+
+    env["GRIDWATCH_WORKER_ID"] = "gate-7"
+    env["GRIDWATCH_MQTT_URL"] = "mqtt://127.0.0.1:1"  # never reached: the spool check comes first
+    (tmp_path / "data").mkdir()
+    with Spool(tmp_path / "data" / "spool-gate-7.sqlite"):  # the running worker's spool
+        result = run(["ingest"], env)
+    assert result.returncode == 2
+    assert "GRIDWATCH_WORKER_ID" in result.stderr

@@ -91,3 +91,12 @@ def test_log_records_are_scrubbed_before_any_handler(caplog: pytest.LogCaptureFi
         logger.info("probing %s", "http://u:topsecret@cam/snap.jpg")
     assert "topsecret" not in caplog.text
     assert "http://***@cam/snap.jpg" in caplog.text
+
+
+def test_worker_id_is_stable_across_restarts(monkeypatch: pytest.MonkeyPatch) -> None:
+    # It names the event spool: a restarted worker must find the one it left.
+    monkeypatch.delenv("GRIDWATCH_WORKER_ID", raising=False)
+    assert load_settings().worker_id == load_settings().worker_id
+    monkeypatch.setenv("GRIDWATCH_WORKER_ID", "bad/id")
+    with pytest.raises(ValueError, match="worker_id"):
+        load_settings()
