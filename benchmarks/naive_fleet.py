@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from ingest.analysis.health import HealthChecker
+from ingest.percentiles import percentile
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,4 @@ def run_naive(
     for thread in threads:
         thread.join(duration_s + 30)
     cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
-    ordered = sorted(lateness) or [0.0]
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return NaiveResult(len(targets), counter[0], cpu, wall, p99)
+    return NaiveResult(len(targets), counter[0], cpu, wall, percentile(lateness, 0.99))

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
+from ingest.percentiles import percentile
 from ingest.simulator.inventory import write_inventory
 from registry.db import make_engine, make_session_factory
 from registry.importer import import_cameras, import_departments, import_districts
@@ -49,9 +50,7 @@ def _timed_queries(session: Session, paths: list[str], query: Callable[[str], An
         found = session.execute(query(path)).all()
         times.append((time.perf_counter() - start) * 1000)
         rows.append(len(found))
-    times.sort()
-    p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
-    return Latency(statistics.median(times), p99, statistics.fmean(rows))
+    return Latency(statistics.median(times), percentile(times, 0.99), statistics.fmean(rows))
 
 
 def _recursive_cte(code: str) -> Any:

@@ -26,6 +26,7 @@ from ingest.health_store import HealthWriter
 from ingest.leases import LeaseManager, Leases
 from ingest.limits import KeyedLimiter
 from ingest.motion_watch import MotionWatch
+from ingest.percentiles import percentile
 from ingest.probe import ProbeOutcome, Target, after_probe_error, after_sample
 from ingest.probe_state import ProbePolicy, ProbeState, next_delay
 from ingest.publisher import Publisher
@@ -65,10 +66,7 @@ class RuntimeStats:
     lateness_s: deque[float] = field(default_factory=lambda: deque(maxlen=200_000))
 
     def lateness_p99(self) -> float:
-        if not self.lateness_s:
-            return 0.0
-        ordered = sorted(self.lateness_s)
-        return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+        return percentile(self.lateness_s, 0.99)
 
 
 class IngestRuntime:

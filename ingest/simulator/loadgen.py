@@ -22,6 +22,7 @@ from pathlib import Path
 
 import aiohttp
 
+from ingest.percentiles import percentile
 from ingest.simulator.catalog import SimCamera, load_cameras
 
 
@@ -112,7 +113,7 @@ async def run_load(
         seconds=elapsed,
         statuses=dict(statuses),
         p50_ms=1000 * statistics.median(ordered),
-        p99_ms=1000 * ordered[int(0.99 * (len(ordered) - 1))],
+        p99_ms=1000 * percentile(ordered, 0.99),
         bytes_received=received,
         server_cpu_s=cpu,
     )
