@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -48,6 +49,7 @@ class Recorder:
         if endpoint.username is not None:
             self.client.username_pw_set(endpoint.username, endpoint.password)
         self.client.on_connect = self._on_connect
+        self.client.on_disconnect = lambda *args: self._subscribed.clear()
         self.client.on_subscribe = lambda *args: self._subscribed.set()
         self.client.on_message = self._on_message
         self.client.reconnect_delay_set(1, 1)
@@ -55,13 +57,23 @@ class Recorder:
         self.client.loop_start()
         wait_until(self._subscribed.is_set, 10, f"subscription to {topic_filter}")
 
-    def _on_connect(self, client: mqtt.Client, *args: object) -> None:
+    def _on_connect(self, client: mqtt.Client, userdata: object, flags: Any, *args: object) -> None:
+        if flags.session_present:
+            # The broker kept our subscription. Subscribing again would replace it, and
+            # Mosquitto can drop a message routed to it in between (seen: the first one
+            # replayed after a restart), so a persistent consumer must not.
+            self._subscribed.set()
+            return
         self._subscribed.clear()
         client.subscribe(self._filter, qos=1)
 
     def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         with self._lock:
             self.messages.append(msg)
+
+    @property
+    def subscribed(self) -> bool:
+        return self._subscribed.is_set()
 
     def wait_subscribed(self, timeout: float = 10) -> None:
         wait_until(self._subscribed.is_set, timeout, f"subscription to {self._filter}")
