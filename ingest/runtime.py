@@ -144,7 +144,8 @@ class IngestRuntime:
         if gone:
             await self.save_baselines(gone)
             await self.sampler.forget(gone)
-        new = [c for c in targets if c not in self.sampler.known()]
+        known = self.sampler.known()
+        new = [c for c in targets if c not in known]
         if new:
             self.sampler.adopt_baselines(await asyncio.to_thread(load_baselines, self.factory, new))
         if added or removed:
