@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import os
+import multiprocessing
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from benchmarks.naive_fleet import run_naive
 from benchmarks.processes import (
-    child_pids,
     children_cpu_seconds,
     cpu_seconds,
     rss_mib,
@@ -32,13 +32,14 @@ from benchmarks.processes import (
 )
 from config.settings import load_settings
 from ingest.embedded_broker import free_port
+from ingest.percentiles import percentile
 from ingest.probe_state import ProbePolicy
 from ingest.publisher import Publisher, PublisherOptions
 from ingest.runtime import RuntimeConfig
 from ingest.simulator.inventory import write_inventory
 from ingest.sources.http_client import HttpTimeouts
 from ingest.spool import Spool
-from registry.db import SessionFactory, make_engine, make_session_factory
+from registry.db import make_engine, make_session_factory
 from registry.importer import import_inventory
 from registry.migrate import upgrade
 
@@ -50,8 +51,9 @@ MAX_P99_LATENESS_S = 10.0
 class Tuning:
     """How the worker is set up: every camera of the simulator shares one host."""
 
-    processes: int = 2  # analysis processes (0: threads in the worker)
-    threads: int = 1  # analysis threads when processes == 0
+    workers: int = 2  # worker processes sharing the fleet through leases
+    processes: int = 0  # analysis processes per worker (0: threads, or inline)
+    threads: int = 0  # analysis threads per worker when processes == 0 (0: inline)
     inflight: int = 256
     per_host: int = 32
 
@@ -70,26 +72,38 @@ class FleetRun:
     rss_mib: float
 
 
-def _league(folder: Path, cameras: int, port: int) -> tuple[Path, SessionFactory]:
+def _league(folder: Path, cameras: int, port: int) -> tuple[Path, Path]:
     inventory = folder / f"inv-{cameras}"
     write_inventory(inventory, cameras, base_url=f"http://127.0.0.1:{port}")
-    engine = make_engine(f"sqlite:///{(folder / f'fleet-{cameras}.sqlite').as_posix()}")
+    database = folder / f"fleet-{cameras}.sqlite"
+    engine = make_engine(f"sqlite:///{database.as_posix()}")
     upgrade(engine)
-    factory = make_session_factory(engine)
-    import_inventory(factory, inventory)
-    return inventory, factory
+    import_inventory(make_session_factory(engine), inventory)
+    engine.dispose()
+    return inventory, database
 
 
-async def _measure(
-    factory: SessionFactory, mqtt_url: str, folder: Path, cameras: int, interval_s: float,
-    simulator_pid: int, report: Report, tuning: Tuning,
-) -> FleetRun:  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class WorkerWindow:
+    """What one worker process saw in the measured window."""
+
+    lateness_s: list[float]
+    probes: int
+    probed: frozenset[str]
+    cpu_s: float  # its own process and its analysis processes
+    analysis_cpu_s: float
+    wall_s: float
+
+
+async def _window(
+    database: Path, mqtt_url: str, folder: Path, index: int, interval_s: float,
+    measure_at: float, tuning: Tuning,
+) -> WorkerWindow:  # fmt: skip
     from ingest.assembly import build_runtime
 
-    others = child_pids()  # the simulator and the broker: not the worker's own CPU
-
+    factory = make_session_factory(make_engine(f"sqlite:///{database.as_posix()}"))
     settings = load_settings(
-        data_dir=folder, worker_id=f"bench-{cameras}", probe_interval_s=interval_s,
+        data_dir=folder, worker_id=f"bench-{index}", probe_interval_s=interval_s,
         http_per_host=tuning.per_host,
         max_concurrent_probes=tuning.inflight,
         analysis_processes=tuning.processes,
@@ -100,36 +114,89 @@ async def _measure(
         max_concurrent_probes=tuning.inflight,
         analysis_threads=tuning.threads,
     )
-    spool = Spool(folder / f"spool-{cameras}.sqlite")
+    spool = Spool(folder / f"spool-{index}.sqlite")
     options = PublisherOptions(worker_id=settings.worker_id)
     with spool, Publisher(mqtt_url, spool, options) as publisher:
         runtime, http = build_runtime(settings, factory, publisher, config=config)
         stop = asyncio.Event()
         task = asyncio.create_task(runtime.run(stop))
-        await asyncio.sleep(interval_s + 2)  # ramp-up: every camera's first probe
+        # Ramp-up (every camera's first probe, leases shared out) until the common start.
+        await asyncio.sleep(max(0.0, measure_at - time.time()))
         runtime.stats.lateness_s.clear()
-        probes0, sim0 = runtime.stats.probes, cpu_seconds(simulator_pid)
-        own0, kids0 = time.process_time(), children_cpu_seconds(others)
+        probes0 = runtime.stats.probes
+        own0, kids0 = time.process_time(), children_cpu_seconds(set())
         wall0 = time.monotonic()
-        probed: set[str] = set()
         seen_until = dict(runtime.states)
         await asyncio.sleep(interval_s)
         wall = time.monotonic() - wall0
-        own, kids = time.process_time() - own0, children_cpu_seconds(others) - kids0
-        cpu = own + kids
-        sim = cpu_seconds(simulator_pid) - sim0
-        probes = runtime.stats.probes - probes0
-        p99 = runtime.stats.lateness_p99()
-        probed = {c for c, s in runtime.states.items() if s is not seen_until.get(c)}
+        own, kids = time.process_time() - own0, children_cpu_seconds(set()) - kids0
+        window = WorkerWindow(
+            lateness_s=list(runtime.stats.lateness_s),
+            probes=runtime.stats.probes - probes0,
+            probed=frozenset(c for c, s in runtime.states.items() if s is not seen_until.get(c)),
+            cpu_s=own + kids,
+            analysis_cpu_s=kids,
+            wall_s=wall,
+        )
         stop.set()
         await task
         await http.aclose()
+    return window
+
+
+def _worker_main(connection: Connection, *args: Any) -> None:
+    """A worker process of the benchmark: run one worker, send back its window."""
+    try:
+        connection.send(asyncio.run(_window(*args)))
+    except BaseException as exc:  # the parent reports it; nothing else would
+        connection.send(RuntimeError(f"bench worker failed: {exc!r}"))
+    finally:
+        connection.close()
+
+
+def _measure(
+    database: Path, mqtt_url: str, folder: Path, cameras: int, interval_s: float,
+    simulator_pid: int, report: Report, tuning: Tuning,
+) -> FleetRun:  # fmt: skip
+    """Run `tuning.workers` worker processes sharing the fleet through leases."""
+    context = multiprocessing.get_context("spawn")
+    measure_at = time.time() + interval_s + 5 + 2 * tuning.workers
+    pipes, processes = [], []
+    for index in range(tuning.workers):
+        ours, theirs = context.Pipe(duplex=False)
+        args = (database, mqtt_url, folder, index, interval_s, measure_at, tuning)
+        process = context.Process(target=_worker_main, args=(theirs, *args))
+        process.start()
+        theirs.close()
+        pipes.append(ours)
+        processes.append(process)
+    while time.time() < measure_at:
+        time.sleep(0.2)
+    sim0 = cpu_seconds(simulator_pid)
+    rss = sum(rss_mib(p.pid) for p in processes if p.pid is not None)
+    windows = []
+    for pipe, process in zip(pipes, processes, strict=True):
+        got = pipe.recv()
+        process.join()
+        if isinstance(got, Exception):
+            raise got
+        windows.append(got)
+    wall = max(w.wall_s for w in windows)
+    sim = cpu_seconds(simulator_pid) - sim0  # measured over the same window, give or take
+    cpu = sum(w.cpu_s for w in windows)
+    probes = sum(w.probes for w in windows)
+    p99 = percentile([x for w in windows for x in w.lateness_s], 0.99)
+    probed = frozenset().union(*(w.probed for w in windows))
     probed_share = len(probed) / max(cameras, 1)
     held = p99 <= MAX_P99_LATENESS_S and probed_share >= 0.99
-    report(f"  worker process {own / wall:.2f} cores, analysis processes {kids / wall:.2f} cores")
+    analysis = sum(w.analysis_cpu_s for w in windows)
+    report(
+        f"  {tuning.workers} worker process(es) {(cpu - analysis) / wall:.2f} cores, "
+        f"their analysis processes {analysis / wall:.2f} cores"
+    )
     result = FleetRun(
         cameras, interval_s, held, p99, probed_share, probes / wall, cpu / wall, sim / wall,
-        1000 * cpu / max(probes, 1), rss_mib(os.getpid()),
+        1000 * cpu / max(probes, 1), rss,
     )  # fmt: skip
     report(
         f"{cameras} cameras every {interval_s:g} s: {'HELD' if held else 'NOT held'} — "
@@ -158,10 +225,10 @@ def _one(
 ) -> tuple[FleetRun, Path]:
     port = free_port()
     report(f"league of {cameras} cameras: writing and importing …")
-    inventory, factory = _league(folder, cameras, port)
+    inventory, database = _league(folder, cameras, port)
     with _simulator(inventory, port) as simulator:
-        run = asyncio.run(
-            _measure(factory, mqtt_url, folder, cameras, interval_s, simulator.pid, report, tuning)
+        run = _measure(
+            database, mqtt_url, folder, cameras, interval_s, simulator.pid, report, tuning
         )
     return run, inventory
 
@@ -208,6 +275,7 @@ def run(
         "cameras_per_core": round(ours_per_core),
         "naive_p99_lateness_s": round(naive.p99_lateness_s, 3),
         "tried": [(r.cameras, r.held) for r in tried],
+        "workers": tuning.workers,
         "analysis_processes": tuning.processes,
     }
 

@@ -1,36 +1,56 @@
-"""`gridwatch ingest`: a worker that probes its share of the fleet and publishes events."""
+"""`gridwatch ingest`: workers that probe their share of the fleet and publish events."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import signal
+import os
+from typing import Annotated
 
 import typer
 
 from cli.context import settings_from
 from cli.registry_access import open_registry
-from config.redact import redact_url
-from ingest.assembly import build_runtime, running_publisher
 from ingest.embedded_broker import EmbeddedBroker
 from ingest.spool import SpoolInUse
+from ingest.supervisor import Supervisor
+from ingest.worker import run_worker
 
 
-def ingest_command(ctx: typer.Context) -> None:
-    """Probe every camera this worker holds a lease for, every probe interval, until Ctrl-C.
+def ingest_command(
+    ctx: typer.Context,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Worker processes on this machine (0: one per CPU core; "
+            "default GRIDWATCH_WORKER_PROCESSES).",
+        ),
+    ] = None,
+) -> None:
+    """Probe every camera these workers hold a lease for, every probe interval, until Ctrl-C.
 
-    Several workers share the fleet through leases in the database. Without
-    GRIDWATCH_MQTT_URL an embedded broker is started on a free local port.
+    Workers, here and on other machines, share the fleet through leases in the
+    database. Without GRIDWATCH_MQTT_URL an embedded broker is started on a free
+    local port.
     """
     settings = settings_from(ctx)
-    _engine, factory = open_registry(settings)
+    wanted = settings.worker_processes if processes is None else processes
+    count = wanted or os.cpu_count() or 1
+    engine, factory = open_registry(settings)  # checks the schema before any worker starts
     with contextlib.ExitStack() as stack:
         url = settings.resolved_mqtt_url
         if url is None:
             url = stack.enter_context(EmbeddedBroker()).url
             typer.echo(f"embedded MQTT broker on {url}")
+        if count > 1:
+            engine.dispose()
+            typer.echo(f"{count} worker processes")
+            code = Supervisor(settings, url, count).run()
+            if code:
+                raise typer.Exit(code)
+            return
         try:
-            publisher = stack.enter_context(running_publisher(settings, url))
+            run_worker(settings, factory, url, typer.echo)
         except SpoolInUse as exc:
             typer.echo(
                 f"error: {exc}: is worker {settings.worker_id!r} already running here? "
@@ -38,21 +58,3 @@ def ingest_command(ctx: typer.Context) -> None:
                 err=True,
             )
             raise typer.Exit(2) from exc
-        typer.echo(
-            f"worker {settings.worker_id}: probing every {settings.probe_interval_s:g} s, "
-            f"events to {redact_url(url)} under {settings.topic_prefix}/v1/"
-        )
-
-        async def main() -> None:
-            runtime, http = build_runtime(settings, factory, publisher)
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
-            try:
-                await runtime.run(stop)
-            finally:
-                await http.aclose()
-            typer.echo(f"stopped: {runtime.snapshot()}")
-
-        asyncio.run(main())

@@ -66,14 +66,22 @@ class Settings(BaseSettings):
     per_uplink: int = Field(
         default=8, ge=1, le=1000, description="Probes at once through one uplink NVR or switch."
     )
+    worker_processes: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        description="Worker processes `gridwatch ingest` runs on this machine, sharing the "
+        "fleet through leases (0: one per CPU core).",
+    )
     analysis_threads: int = Field(
-        default=1, ge=0, le=64, description="Threads for health analysis; 0: on the event loop."
+        default=0, ge=0, le=64, description="Threads for health analysis; 0: on the event loop."
     )
     analysis_processes: int = Field(
-        default=2,
+        default=0,
         ge=0,
         le=64,
-        description="Processes that decode and analyse snapshots (0: threads in the worker).",
+        description="Processes per worker that decode and analyse snapshots "
+        "(0: in the worker itself).",
     )
     motion_watch_max: int = Field(
         default=32,

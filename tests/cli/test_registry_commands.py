@@ -83,6 +83,6 @@ def test_a_second_worker_with_the_same_id_is_refused(tmp_path: Path, env: dict[s
     env["GRIDWATCH_MQTT_URL"] = "mqtt://127.0.0.1:1"  # never reached: the spool check comes first
     (tmp_path / "data").mkdir()
     with Spool(tmp_path / "data" / "spool-gate-7.sqlite"):  # the running worker's spool
-        result = run(["ingest"], env)
+        result = run(["ingest", "--processes", "1"], env)
     assert result.returncode == 2
     assert "GRIDWATCH_WORKER_ID" in result.stderr
