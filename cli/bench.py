@@ -73,13 +73,22 @@ def fleet_command(
     naive_cameras: Annotated[
         int, typer.Option(min=10, help="Threads of the naive baseline.")
     ] = 200,
+    workers: Annotated[
+        int, typer.Option(min=0, help="Ingest worker processes (0: one per CPU core).")
+    ] = 0,
+    analysis_processes: Annotated[
+        int, typer.Option(min=0, help="Analysis processes per worker (0: in the worker).")
+    ] = 0,
 ) -> None:
-    """Cameras one ingest worker keeps on schedule next to the simulator, vs a naive loop."""
+    """Cameras the ingest workers keep on schedule next to the simulator, vs a naive loop."""
+    import os
+
     from benchmarks import fleet
 
+    tuning = fleet.Tuning(workers=workers or os.cpu_count() or 1, processes=analysis_processes)
     figures = fleet.run(
         cameras, interval, find_max=find_max, mqtt_url=mqtt_url,
-        naive_cameras=naive_cameras, report=typer.echo,
+        naive_cameras=naive_cameras, tuning=tuning, report=typer.echo,
     )  # fmt: skip
     emit(figures)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -41,13 +42,13 @@ def worker_ids(base: str, processes: int) -> list[str]:
     return [base] if processes == 1 else [f"{base}-{n}" for n in range(processes)]
 
 
-def _worker_process(values: dict[str, Any], mqtt_url: str) -> None:
+def _worker_process(values: dict[str, Any], mqtt_url: str, parent_pid: int) -> None:
     """Entry point of one worker process (spawned: nothing inherited but these values)."""
     settings = Settings(**values)
     setup_logging(settings.log_level, json_lines=settings.log_json)
     factory = make_session_factory(make_engine(settings.resolved_database_url))
     try:
-        run_worker(settings, factory, mqtt_url, print)
+        run_worker(settings, factory, mqtt_url, print, parent_pid=parent_pid)
     except SpoolInUse as exc:
         print(f"error: {exc}: is worker {settings.worker_id!r} already running here?")
         raise SystemExit(EXIT_WILL_NOT_RUN) from exc
@@ -86,7 +87,9 @@ class Supervisor:
         values = self.settings.model_dump()
         values["worker_id"] = slot.worker_id
         process = self._context.Process(
-            target=_worker_process, args=(values, self.mqtt_url), name=slot.worker_id
+            target=_worker_process,
+            args=(values, self.mqtt_url, os.getpid()),
+            name=slot.worker_id,
         )
         # Blocked until the worker can handle them (ingest/worker.py): a stop that comes
         # while it is still importing would otherwise kill it before it releases anything.

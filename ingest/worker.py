@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import signal
 from collections.abc import Callable
 from typing import Any
@@ -17,13 +19,32 @@ from registry.db import SessionFactory
 
 Echo = Callable[[str], None]
 STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+PARENT_CHECK_S = 1.0
+
+log = logging.getLogger(__name__)
+
+
+async def _stop_when_orphaned(parent_pid: int, stop: asyncio.Event) -> None:
+    """A worker whose supervisor died (even by SIGKILL) stops: nobody would stop it."""
+    while not stop.is_set():
+        if os.getppid() != parent_pid:
+            log.error("supervisor %d is gone; stopping", parent_pid)
+            stop.set()
+            return
+        await asyncio.sleep(PARENT_CHECK_S)
 
 
 def run_worker(
-    settings: Settings, factory: SessionFactory, mqtt_url: str, echo: Echo
+    settings: Settings,
+    factory: SessionFactory,
+    mqtt_url: str,
+    echo: Echo,
+    *,
+    parent_pid: int | None = None,
 ) -> dict[str, Any]:
     """Probe this worker's share of the fleet until SIGINT or SIGTERM; its final figures.
 
+    With `parent_pid` (a supervisor's), it also stops when that process is gone.
     Raises SpoolInUse when a worker with the same id already runs on this machine.
     """
     with running_publisher(settings, mqtt_url) as publisher:
@@ -41,9 +62,14 @@ def run_worker(
             # A supervisor starts workers with these blocked, so one asked to stop while
             # still starting up gets the signal now, here, and stops cleanly.
             signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+            watch = None
+            if parent_pid is not None:
+                watch = asyncio.create_task(_stop_when_orphaned(parent_pid, stop))
             try:
                 await runtime.run(stop)
             finally:
+                if watch is not None:
+                    watch.cancel()
                 await http.aclose()
             return runtime.snapshot()
 

@@ -42,10 +42,17 @@ class Running:
     def output(self) -> str:
         return "".join(self.lines)
 
-    def wait_for(self, condition: Callable[[], bool], what: str, timeout_s: float = 60) -> None:
+    def wait_for(
+        self,
+        condition: Callable[[], bool],
+        what: str,
+        timeout_s: float = 60,
+        *,
+        dead_ok: bool = False,
+    ) -> None:
         deadline = time.monotonic() + timeout_s
         while not condition():
-            if self.process.poll() is not None:
+            if self.process.poll() is not None and not dead_ok:
                 pytest.fail(f"exited ({self.process.returncode}) before {what}:\n{self.output}")
             if time.monotonic() > deadline:
                 pytest.fail(f"no {what} after {timeout_s} s:\n{self.output[-4000:]}")
@@ -110,6 +117,22 @@ def _healthy_cameras(database: Path) -> int:
     return int(_query(database, "SELECT count(*) FROM camera_health WHERE status = 'online'")[0][0])  # type: ignore[call-overload]
 
 
+def _two_workers_holding_leases(env: dict[str, str], database: Path) -> Running:
+    base = env["GRIDWATCH_WORKER_ID"]
+    ingest = Running(["ingest", "--processes", "2"], env)
+    try:
+        ingest.wait_for(
+            lambda: (
+                database.exists() and set(_lease_holders(database)) == {f"{base}-0", f"{base}-1"}
+            ),
+            "both workers holding leases",
+        )
+    except BaseException:
+        ingest.stop()
+        raise
+    return ingest
+
+
 def test_worker_ids_are_stable_and_distinct() -> None:
     assert worker_ids("gw", 1) == ["gw"]  # a single worker keeps its spool's name
     assert worker_ids("gw", 3) == ["gw-0", "gw-1", "gw-2"]
@@ -120,14 +143,8 @@ def test_two_processes_share_the_fleet_restart_a_dead_one_and_stop_cleanly(
 ) -> None:
     env, database = league
     base = env["GRIDWATCH_WORKER_ID"]
-    ingest = Running(["ingest", "--processes", "2"], env)
+    ingest = _two_workers_holding_leases(env, database)
     try:
-        ingest.wait_for(
-            lambda: (
-                database.exists() and set(_lease_holders(database)) == {f"{base}-0", f"{base}-1"}
-            ),
-            "both workers holding leases",
-        )
         ingest.wait_for(lambda: _healthy_cameras(database) == CAMERAS, "every camera online")
         shares = _lease_holders(database)
         assert sum(shares.values()) == 256
@@ -165,3 +182,40 @@ def test_a_worker_that_cannot_run_stops_them_all_with_a_clear_error(
         assert lone.stop() == 0, lone.output
     assert code == 2, pair.output
     assert f"is worker '{base}-0' already running here?" in pair.output
+
+
+def test_workers_stop_and_release_their_leases_when_the_supervisor_is_killed(
+    league: tuple[dict[str, str], Path],
+) -> None:
+    env, database = league
+    base = env["GRIDWATCH_WORKER_ID"]
+    ingest = _two_workers_holding_leases(env, database)
+    try:
+        workers = [
+            int(p) for p in re.findall(rf"worker {base}-\d started \(pid (\d+)\)", ingest.output)
+        ]
+        assert len(workers) == 2
+        ingest.process.kill()  # SIGKILL: the supervisor cannot pass anything on
+        ingest.wait_for(
+            lambda: all(f"worker {base}-{n} stopped" in ingest.output for n in (0, 1)),
+            "both orphaned workers stopped",
+            timeout_s=30,
+            dead_ok=True,  # their output still comes through the pipe they inherited
+        )
+    finally:
+        ingest.stop()
+    for pid in workers:
+        _gone(pid)
+    assert _lease_holders(database) == {}, "orphaned workers release their leases as they stop"
+
+
+def _gone(pid: int, timeout_s: float = 10) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+    pytest.fail(f"worker {pid} still running {timeout_s} s after its supervisor died")
