@@ -106,13 +106,12 @@ async def _window(
         data_dir=folder, worker_id=f"bench-{index}", probe_interval_s=interval_s,
         http_per_host=tuning.per_host,
         max_concurrent_probes=tuning.inflight,
-        analysis_processes=tuning.processes,
+        analysis_processes=tuning.processes, analysis_threads=tuning.threads,
     )  # fmt: skip
     config = RuntimeConfig(
         policy=ProbePolicy(interval_s=interval_s, offline_after=3, backoff_max_s=interval_s * 5),
         timeouts=HttpTimeouts(connect_s=3, read_s=10, total_s=15),
         max_concurrent_probes=tuning.inflight,
-        analysis_threads=tuning.threads,
     )
     spool = Spool(folder / f"spool-{index}.sqlite")
     options = PublisherOptions(worker_id=settings.worker_id)
@@ -301,7 +300,7 @@ def _search(
     tried: list[FleetRun],
     tuning: Tuning,
 ) -> FleetRun:
-    """Grow by 1.5× while it holds, then bisect three times between last held and first not."""
+    """Grow by 1.5× while it holds, then bisect four times between last held and first not."""
     held: FleetRun | None = first if first.held else None
     low, high = (first.cameras, None) if first.held else (0, first.cameras)
     while high is None:
@@ -311,7 +310,7 @@ def _search(
             held, low = trial, trial.cameras
         else:
             high = trial.cameras
-    for _ in range(3):
+    for _ in range(4):
         middle = (low + high) // 2
         if middle <= low or high - low < max(1000, low // 20):
             break

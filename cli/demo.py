@@ -168,7 +168,7 @@ async def _run(
 ) -> dict[str, Any]:  # fmt: skip
     sim = build_simulator(
         folder / "inventory",
-        clips_dir=base.clips_dir or _default_clips(),
+        clips_dir=base.resolved_clips_dir,
         clock=time.time,
         config=SimulatorConfig(pool=PoolConfig(size=(640, 360), frames_per_scene=11)),
         faults=rules,
@@ -197,11 +197,6 @@ async def _run(
             await sim.stop()
         publisher.flush(10)
         return runtime.snapshot()
-
-
-def _default_clips() -> Path | None:
-    candidate = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
-    return candidate if candidate.is_dir() else None
 
 
 def _summary(factory: SessionFactory, counts: Counter[str], stats: dict[str, Any]) -> None:

@@ -35,7 +35,7 @@ def simulate_callback(
     if inventory is None:
         typer.echo(ctx.get_help())
         raise typer.Exit(0)
-    ctx.invoke(serve_command, inventory=inventory, faults=faults, port=port)
+    ctx.invoke(serve_command, ctx=ctx, inventory=inventory, faults=faults, port=port)
 
 
 @app.command("inventory")

@@ -11,14 +11,12 @@ from typing import Annotated
 
 import typer
 
+from cli.context import settings_from
 from ingest.simulator.catalog import InventoryError
 from ingest.simulator.faults import FaultRule, FaultSpecError, load_schedule
 from ingest.simulator.httpauth import AuthScheme
 from ingest.simulator.pool import PoolConfig
 from ingest.simulator.server import SimulatorConfig, build_simulator
-
-# ../shared/data/clips next to the repository (a checkout's parent), when present.
-DEFAULT_CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -63,6 +61,7 @@ async def _serve(
 
 
 def serve_command(
+    ctx: typer.Context,
     inventory: Annotated[
         Path,
         typer.Option(
@@ -83,9 +82,9 @@ def serve_command(
     clips: Annotated[
         Path | None,
         typer.Option(
-            envvar="GRIDWATCH_CLIPS_DIR",
             file_okay=False,
-            help="Folder of video clips for the pictures (synthetic scenes when absent).",
+            help="Folder of video clips for the pictures (default GRIDWATCH_CLIPS_DIR, "
+            "then ../shared/data/clips; synthetic scenes when there are none).",
         ),
     ] = None,
 ) -> None:
@@ -97,7 +96,7 @@ def serve_command(
     except (ValueError, FaultSpecError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    clips_dir = clips if clips is not None else DEFAULT_CLIPS
+    clips_dir = clips if clips is not None else settings_from(ctx).resolved_clips_dir
     try:
         asyncio.run(_serve(inventory, clips_dir, config, rules, host, port))
     except InventoryError as exc:

@@ -21,6 +21,8 @@ from pydantic_settings import (
 
 from config.redact import redact_url
 
+# ../shared/data/clips beside the checkout (the project's parent folder).
+SHARED_CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
 CONFIG_ENV = "GRIDWATCH_CONFIG"
 
 
@@ -90,7 +92,9 @@ class Settings(BaseSettings):
         description="Key-site cameras per worker whose sub-stream is kept open for motion.",
     )
     clips_dir: Path | None = Field(
-        default=None, description="Video clips for the simulator's pictures (synthetic if absent)."
+        default=None,
+        description="Video clips for the simulator's pictures (default: ../shared/data/clips "
+        "beside the checkout; synthetic scenes when there are none).",
     )
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     log_json: bool = Field(default=False, description="JSON lines on stderr instead of text.")
@@ -120,6 +124,13 @@ class Settings(BaseSettings):
         if self.database_url is not None and self.database_url.get_secret_value():
             return self.database_url.get_secret_value()
         return f"sqlite:///{(self.data_dir / 'gridwatch.sqlite').as_posix()}"
+
+    @property
+    def resolved_clips_dir(self) -> Path | None:
+        """The clips folder to use: the configured one, else the shared one when present."""
+        if self.clips_dir is not None:
+            return self.clips_dir
+        return SHARED_CLIPS if SHARED_CLIPS.is_dir() else None
 
     @property
     def resolved_mqtt_url(self) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -44,7 +45,6 @@ def runtime_config(settings: Settings) -> RuntimeConfig:
         timeouts=HttpTimeouts(connect_s=min(3.0, timeout), read_s=timeout, total_s=timeout),
         max_concurrent_probes=settings.max_concurrent_probes,
         per_uplink=settings.per_uplink,
-        analysis_threads=settings.analysis_threads,
         motion_watch_max=settings.motion_watch_max,
     )
 
@@ -68,9 +68,11 @@ def build_runtime(
 ) -> tuple[IngestRuntime, HttpClient]:
     """Call inside the running event loop (the HTTP pool binds to it)."""
     http = HttpClient(HttpLimits(per_host=settings.http_per_host))
-    pool = None
+    pool, threads = None, None
     if settings.analysis_processes > 0:
         pool = AnalysisPool(settings.analysis_processes, health or HealthConfig(), DecodeOptions())
+    elif settings.analysis_threads > 0:
+        threads = ThreadPoolExecutor(settings.analysis_threads, thread_name_prefix="analysis")
     runtime = IngestRuntime(
         config or runtime_config(settings),
         factory,
@@ -80,5 +82,6 @@ def build_runtime(
         http=http,
         wall_clock=utc_now,
         analysis_pool=pool,
+        analysis_executor=threads,
     )
     return runtime, http

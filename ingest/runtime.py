@@ -14,7 +14,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -53,7 +53,6 @@ class RuntimeConfig:
     refresh_registry_every_s: float = 60.0
     flush_every_s: float = 2.0
     save_baselines_every_s: float = 300.0
-    analysis_threads: int = 2
     rtsp_threads: int = 32
     motion_watch_max: int = 0  # key-site streams kept open for motion; 0: none
 
@@ -90,13 +89,12 @@ class IngestRuntime:
         self.leases = leases
         self.wall_clock = wall_clock
         self.monotonic = monotonic
-        executor = analysis_executor
-        if executor is None and analysis_pool is None and config.analysis_threads > 0:
-            executor = ThreadPoolExecutor(config.analysis_threads, thread_name_prefix="analysis")
+        # Analysis on `analysis_pool`'s processes, else on `analysis_executor`'s threads,
+        # else inline on the loop; the sampler owns and closes whichever it is given.
         self.sampler = Sampler(
             http, wall_clock, checker_factory,
             timeouts=config.timeouts, rtsp_threads=config.rtsp_threads,
-            executor=executor, pool=analysis_pool,
+            executor=analysis_executor, pool=analysis_pool,
         )  # fmt: skip
         self.health = HealthWriter(factory, leases.worker_id)
         self.schedule = ProbeSchedule()

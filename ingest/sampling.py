@@ -188,5 +188,7 @@ class Sampler:
     async def close(self) -> None:
         if self.pool is not None:
             await asyncio.to_thread(self.pool.close)
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
         if self._rtsp_executor is not None:
             self._rtsp_executor.shutdown(wait=False, cancel_futures=True)

@@ -100,3 +100,18 @@ def test_worker_id_is_stable_across_restarts(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("GRIDWATCH_WORKER_ID", "bad/id")
     with pytest.raises(ValueError, match="worker_id"):
         load_settings()
+
+
+def test_clips_come_from_the_setting_then_the_shared_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import config.settings as settings_module
+
+    monkeypatch.delenv("GRIDWATCH_CLIPS_DIR", raising=False)
+    shared = tmp_path / "shared" / "data" / "clips"
+    monkeypatch.setattr(settings_module, "SHARED_CLIPS", shared)
+    assert load_settings().resolved_clips_dir is None  # no shared folder: synthetic scenes
+    shared.mkdir(parents=True)
+    assert load_settings().resolved_clips_dir == shared
+    monkeypatch.setenv("GRIDWATCH_CLIPS_DIR", str(tmp_path / "mine"))
+    assert load_settings().resolved_clips_dir == tmp_path / "mine"

@@ -10,6 +10,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,7 @@ def league(
     return db, inventory, port
 
 
-@pytest.mark.parametrize("analysis", ["threads", "processes"])
+@pytest.mark.parametrize("analysis", ["inline", "threads", "processes"])
 def test_probes_every_camera_and_publishes_offline_and_faults(
     league: tuple[SessionFactory, Path, int], mqtt_url: str, tmp_path: Path, analysis: str
 ) -> None:
@@ -168,9 +169,10 @@ def test_probes_every_camera_and_publishes_offline_and_faults(
         sim_started.append(sim.started_at)
         http = HttpClient(HttpLimits(per_host=4))
         pool = AnalysisPool(2, health, DecodeOptions()) if analysis == "processes" else None
+        threads = ThreadPoolExecutor(2) if analysis == "threads" else None
         runtime = IngestRuntime(
-            config, db, publisher, leases,
-            checker_factory(health), http=http, wall_clock=_utc, analysis_pool=pool,
+            config, db, publisher, leases, checker_factory(health),
+            http=http, wall_clock=_utc, analysis_pool=pool, analysis_executor=threads,
         )  # fmt: skip
         stop = asyncio.Event()
         task = asyncio.create_task(runtime.run(stop))
