@@ -11,6 +11,7 @@ from cli import analyze, bench, context, db, export, importing, simulate
 from cli.broker import broker_command
 from cli.demo import demo_command
 from cli.ingest import ingest_command
+from cli.workers import workers_command
 
 app = typer.Typer(
     name="gridwatch",
@@ -41,6 +42,7 @@ app.add_typer(export.app, name="export")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(bench.app, name="bench")
 app.command("ingest")(ingest_command)
+app.command("workers")(workers_command)
 app.command("demo")(demo_command)
 app.command("broker")(broker_command)
 app.command("analyze")(analyze.analyze)

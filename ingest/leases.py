@@ -43,6 +43,14 @@ class LeaseConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkerLoad:
+    """What a worker reports with its heartbeat, over the time since the previous one."""
+
+    probes_per_s: float = 0.0
+    p99_lateness_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Leases:
     shards: frozenset[int]
     valid_until: datetime
@@ -74,8 +82,9 @@ class LeaseManager:
         insert_ignore(session, ProbeLease, rows, ["shard"])
         self._seeded = True
 
-    def renew(self) -> Leases:
+    def renew(self, load: WorkerLoad | None = None) -> Leases:
         now = self.clock()
+        load = load or WorkerLoad()
         cfg = self.config
         expires = now + timedelta(seconds=cfg.ttl_s)
         with transaction(self.factory) as session:
@@ -84,9 +93,17 @@ class LeaseManager:
             upsert(
                 session,
                 IngestWorker,
-                [{"worker_id": self.worker_id, "started_at": now, "last_seen": now}],
+                [
+                    {
+                        "worker_id": self.worker_id,
+                        "started_at": now,
+                        "last_seen": now,
+                        "probes_per_s": load.probes_per_s,
+                        "p99_lateness_s": load.p99_lateness_s,
+                    }
+                ],
                 ["worker_id"],
-                ["last_seen"],
+                ["last_seen", "probes_per_s", "p99_lateness_s"],
             )
             cutoff = now - timedelta(seconds=cfg.worker_timeout_s)
             live = int(

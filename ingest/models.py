@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models import Base
@@ -70,6 +70,10 @@ class IngestWorker(Base):
     worker_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     started_at: Mapped[datetime]
     last_seen: Mapped[datetime]
+    # Its load at the last heartbeat, over the time since the one before: whether it
+    # keeps up (`gridwatch workers`).
+    probes_per_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    p99_lateness_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
 class ProbeLease(Base):

@@ -23,7 +23,7 @@ from ingest.analysis_pool import AnalysisPool
 from ingest.baselines import load_baselines, save_baselines
 from ingest.fleet import CameraTarget, held_targets, load_targets
 from ingest.health_store import HealthWriter
-from ingest.leases import LeaseManager, Leases
+from ingest.leases import LeaseManager, Leases, WorkerLoad
 from ingest.limits import KeyedLimiter
 from ingest.motion_watch import MotionWatch
 from ingest.percentiles import percentile
@@ -63,9 +63,29 @@ class RuntimeStats:
     failures: int = 0
     events: int = 0
     lateness_s: deque[float] = field(default_factory=lambda: deque(maxlen=200_000))
+    # Since the last heartbeat: what `take_load` reports.
+    recent_lateness_s: list[float] = field(default_factory=list)
+    recent_since: float | None = None
+    recent_probes_from: int = 0
 
     def lateness_p99(self) -> float:
         return percentile(self.lateness_s, 0.99)
+
+    def note_lateness(self, lateness_s: float) -> None:
+        self.lateness_s.append(lateness_s)
+        self.recent_lateness_s.append(lateness_s)
+
+    def take_load(self, now: float) -> WorkerLoad:
+        """The load since the previous call, and start a new window at `now`."""
+        elapsed = 0.0 if self.recent_since is None else now - self.recent_since
+        probes = self.probes - self.recent_probes_from
+        load = WorkerLoad(
+            probes_per_s=round(probes / elapsed, 2) if elapsed > 0 else 0.0,
+            p99_lateness_s=round(percentile(self.recent_lateness_s, 0.99), 3),
+        )
+        self.recent_lateness_s = []
+        self.recent_since, self.recent_probes_from = now, self.probes
+        return load
 
 
 class IngestRuntime:
@@ -119,7 +139,8 @@ class IngestRuntime:
 
     async def renew_leases(self) -> None:
         try:
-            held = await asyncio.to_thread(self.leases.renew)
+            load = self.stats.take_load(self.monotonic())
+            held = await asyncio.to_thread(self.leases.renew, load)
         except Exception:
             # Without the database no lease can be renewed. Probe on while the leases we
             # hold are valid; after that another worker may take them, so stop.
@@ -177,7 +198,7 @@ class IngestRuntime:
         target = self._targets.get(camera_id)
         if target is None:
             return
-        self.stats.lateness_s.append(max(0.0, self.monotonic() - due_at))
+        self.stats.note_lateness(max(0.0, self.monotonic() - due_at))
         before = self.states.get(camera_id, ProbeState())
         where = Target(camera_id, target.district_code)
         outcome: ProbeOutcome

@@ -1,5 +1,6 @@
 """`gridwatch ingest --processes N` as a user runs it: real processes, simulator, broker, SQLite."""
 
+import json
 import os
 import re
 import signal
@@ -11,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,6 +101,17 @@ def league(tmp_path: Path, mqtt_url: str) -> Iterator[tuple[dict[str, str], Path
         simulator.stop()
 
 
+def _run_status(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*GRIDWATCH, *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def _workers_report(env: dict[str, str]) -> dict[str, Any]:
+    done = _run_status(["workers", "--json"], env)
+    assert done.returncode == 0, done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
 def _query(database: Path, sql: str) -> list[tuple[object, ...]]:
     with sqlite3.connect(database, timeout=10) as connection:
         return connection.execute(sql).fetchall()
@@ -150,6 +163,20 @@ def test_two_processes_share_the_fleet_restart_a_dead_one_and_stop_cleanly(
         assert sum(shares.values()) == 256
         assert all(share == 128 for share in shares.values()), shares  # fair share
 
+        # What a maintainer sees: both workers live, every shard and camera held.
+        ingest.wait_for(
+            lambda: all(w["probes_per_s"] > 0 for w in _workers_report(env)["workers"]),
+            "heartbeats with load",
+        )
+        report = _workers_report(env)
+        assert report["shards_held"] == 256
+        assert report["enabled_cameras"] == report["cameras_held"] == CAMERAS
+        assert sum(w["cameras"] for w in report["workers"]) == CAMERAS
+        assert {w["worker_id"]: w["state"] for w in report["workers"]} == {
+            f"{base}-0": "ok", f"{base}-1": "ok",
+        }  # fmt: skip
+        assert _run_status(["workers", "--check"], env).returncode == 0
+
         # A worker that dies is started again under the same id (so its spool replays).
         started = re.findall(rf"worker {base}-1 started \(pid (\d+)\)", ingest.output)
         assert len(started) == 1
@@ -164,6 +191,9 @@ def test_two_processes_share_the_fleet_restart_a_dead_one_and_stop_cleanly(
     assert f"worker {base}-0 stopped" in ingest.output
     assert f"worker {base}-1 stopped" in ingest.output
     assert _lease_holders(database) == {}, "a stopped worker releases its leases"
+    unheld = _run_status(["workers", "--check"], env)
+    assert unheld.returncode == 1
+    assert "256 shards held by no live worker" in unheld.stderr
 
 
 def test_a_worker_that_cannot_run_stops_them_all_with_a_clear_error(

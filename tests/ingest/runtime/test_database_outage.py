@@ -44,7 +44,7 @@ def test_leases_lapse_without_the_database_and_come_back(
     )
     real_renew = leases.renew
 
-    def database_away() -> None:
+    def database_away(*_: object) -> None:
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
     async def scenario() -> list[int]:

@@ -86,3 +86,36 @@ def test_shard_of_is_stable_and_spread() -> None:
         counts[shard_of(f"150402010013210{n:05d}", 16)] += 1
     assert min(counts) > 800
     assert max(counts) < 1200
+
+
+def test_heartbeats_carry_load_and_the_report_shows_who_is_lost(db: SessionFactory) -> None:
+    from ingest.leases import WorkerLoad
+    from ingest.worker_report import fleet_report
+
+    clock = Clock()
+    first = LeaseManager(db, "w1", clock, CONFIG)
+    second = LeaseManager(db, "w2", clock, CONFIG)
+    first.renew(WorkerLoad(probes_per_s=1.5, p99_lateness_s=0.2))
+    second.renew()
+    clock.advance(10)
+    first.renew(WorkerLoad(probes_per_s=2.0, p99_lateness_s=0.4))
+    second.renew(WorkerLoad(probes_per_s=1.3, p99_lateness_s=12.5))
+
+    report = fleet_report(db, clock.now, CONFIG)
+    rows = {w.worker_id: w for w in report.workers}
+    assert set(rows) == {"w1", "w2"}
+    assert (rows["w1"].probes_per_s, rows["w1"].p99_lateness_s) == (2.0, 0.4)
+    assert rows["w2"].p99_lateness_s == 12.5
+    assert all(w.live for w in report.workers)
+    assert rows["w1"].shards + rows["w2"].shards == report.shards_held == 16
+    assert report.cameras_held == report.enabled_cameras == 0  # no cameras registered here
+
+    clock.advance(20)
+    first.renew()  # w2 has gone quiet: 20 s since its heartbeat, its leases at their end
+    clock.advance(15)
+    report = fleet_report(db, clock.now, CONFIG)
+    rows = {w.worker_id: w for w in report.workers}
+    assert rows["w1"].live
+    assert not rows["w2"].live  # 35 s without a heartbeat > the 30 s timeout
+    assert rows["w2"].shards == 0  # its leases expired
+    assert report.shards_held == rows["w1"].shards < 16

@@ -66,3 +66,22 @@ def test_backoff_doubles_up_to_the_ceiling(failures: int, delay: float) -> None:
 def test_policy_rejects_nonsense() -> None:
     with pytest.raises(ValueError, match="backoff_max_s"):
         ProbePolicy(interval_s=60, backoff_max_s=30)
+
+
+def test_runtime_load_covers_only_the_time_since_the_last_heartbeat() -> None:
+    from ingest.runtime import RuntimeStats
+
+    stats = RuntimeStats()
+    first = stats.take_load(now=100.0)
+    assert (first.probes_per_s, first.p99_lateness_s) == (0.0, 0.0)  # nothing measured yet
+    for lateness in [0.1] * 98 + [3.0, 5.0]:
+        stats.probes += 1
+        stats.note_lateness(lateness)
+    second = stats.take_load(now=110.0)
+    assert second.probes_per_s == 10.0
+    assert second.p99_lateness_s == 3.0
+    stats.probes += 5
+    stats.note_lateness(0.2)
+    third = stats.take_load(now=115.0)
+    assert (third.probes_per_s, third.p99_lateness_s) == (1.0, 0.2)
+    assert len(stats.lateness_s) == 101  # the long history is kept apart
