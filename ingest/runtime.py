@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from ingest.analysis_pool import AnalysisPool
@@ -63,28 +64,27 @@ class RuntimeStats:
     failures: int = 0
     events: int = 0
     lateness_s: deque[float] = field(default_factory=lambda: deque(maxlen=200_000))
-    # Since the last heartbeat: what `take_load` reports.
-    recent_lateness_s: list[float] = field(default_factory=list)
-    recent_since: float | None = None
-    recent_probes_from: int = 0
+    lateness_noted: int = 0  # ever; the last few are the window `take_load` reports
+    window_since: float | None = None
+    window_from: tuple[int, int] = (0, 0)  # (probes, lateness_noted) at its start
 
     def lateness_p99(self) -> float:
         return percentile(self.lateness_s, 0.99)
 
     def note_lateness(self, lateness_s: float) -> None:
         self.lateness_s.append(lateness_s)
-        self.recent_lateness_s.append(lateness_s)
+        self.lateness_noted += 1
 
     def take_load(self, now: float) -> WorkerLoad:
         """The load since the previous call, and start a new window at `now`."""
-        elapsed = 0.0 if self.recent_since is None else now - self.recent_since
-        probes = self.probes - self.recent_probes_from
+        elapsed = 0.0 if self.window_since is None else now - self.window_since
+        probes_from, noted_from = self.window_from
+        recent = min(self.lateness_noted - noted_from, len(self.lateness_s))
         load = WorkerLoad(
-            probes_per_s=round(probes / elapsed, 2) if elapsed > 0 else 0.0,
-            p99_lateness_s=round(percentile(self.recent_lateness_s, 0.99), 3),
+            probes_per_s=round((self.probes - probes_from) / elapsed, 2) if elapsed > 0 else 0.0,
+            p99_lateness_s=round(percentile(islice(reversed(self.lateness_s), recent), 0.99), 3),
         )
-        self.recent_lateness_s = []
-        self.recent_since, self.recent_probes_from = now, self.probes
+        self.window_since, self.window_from = now, (self.probes, self.lateness_noted)
         return load
 
 

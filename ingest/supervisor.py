@@ -16,7 +16,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
@@ -61,7 +61,7 @@ class _Slot:
     restart_at: float = 0.0
     delay_s: float = RESTART_DELAY_S
     started_at: float = 0.0
-    exits: list[int] = field(default_factory=list)
+    last_exit: int | None = None
 
 
 class Supervisor:
@@ -105,7 +105,7 @@ class Supervisor:
         """A worker ended on its own: restart it later, or give up if it cannot run."""
         assert slot.process is not None
         code = slot.process.exitcode if slot.process.exitcode is not None else -1
-        slot.exits.append(code)
+        slot.last_exit = code
         slot.process = None
         if code == EXIT_WILL_NOT_RUN:
             log.error("worker %s cannot run (exit %d); stopping all", slot.worker_id, code)
@@ -168,7 +168,7 @@ class Supervisor:
                 log.error("worker %s did not stop in %.0f s; killed", slot.worker_id, STOP_GRACE_S)
                 slot.process.kill()
                 slot.process.join()
-            slot.exits.append(slot.process.exitcode if slot.process.exitcode is not None else -1)
+            slot.last_exit = slot.process.exitcode if slot.process.exitcode is not None else -1
         if self.failed:
             return EXIT_WILL_NOT_RUN
-        return 0 if all(s.exits and s.exits[-1] == 0 for s in alive) else 1
+        return 0 if all(s.last_exit == 0 for s in alive) else 1
