@@ -20,10 +20,10 @@ import numpy as np
 
 from benchmarks import clips as clip_files
 from benchmarks.motion_eval import compose, movers_for
-from ingest import faultinject as fi
 from ingest.analysis.frames import prepare_sample
 from ingest.analysis.health import HealthChecker
 from ingest.analysis.health_codes import FaultCode
+from ingest.simulator import fault_painter as fi
 
 SAMPLE_STEP = 4
 ONSET = 30

@@ -30,15 +30,15 @@ from benchmarks.processes import (
     rss_mib,
     side_process,
 )
+from bus.embedded_broker import free_port
 from config.settings import load_settings
-from ingest.embedded_broker import free_port
-from ingest.percentiles import percentile
-from ingest.probe_state import ProbePolicy
-from ingest.publisher import Publisher, PublisherOptions
-from ingest.runtime import RuntimeConfig
+from ingest.probing.state import ProbePolicy
+from ingest.publishing.publisher import Publisher, PublisherOptions
+from ingest.publishing.spool import Spool
+from ingest.schedule.percentiles import percentile
 from ingest.simulator.inventory import write_inventory
 from ingest.sources.http_client import HttpTimeouts
-from ingest.spool import Spool
+from ingest.worker.loop import RuntimeConfig
 from registry.db import make_engine, make_session_factory
 from registry.importer import import_inventory
 from registry.migrate import upgrade
@@ -99,7 +99,7 @@ async def _window(
     database: Path, mqtt_url: str, folder: Path, index: int, interval_s: float,
     measure_at: float, tuning: Tuning,
 ) -> WorkerWindow:  # fmt: skip
-    from ingest.assembly import build_runtime
+    from ingest.worker.assembly import build_runtime
 
     factory = make_session_factory(make_engine(f"sqlite:///{database.as_posix()}"))
     settings = load_settings(

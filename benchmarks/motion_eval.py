@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ingest import faultinject
 from ingest.analysis.motion import MotionDetector
 from ingest.analysis.motion_config import MotionConfig
 from ingest.analysis.motion_events import MotionEvent
+from ingest.simulator import fault_painter
 
 Frame = npt.NDArray[np.uint8]
 FPS = 25.0
@@ -164,7 +164,7 @@ def quiet_scene_starts(
             gain = 1.0 + 0.4 * progress
         elif case == "ramp-down":
             gain = 1.0 - 0.4 * progress
-        frame = faultinject.draw_timestamp(plate, t) if case == "timestamp" else plate
+        frame = fault_painter.draw_timestamp(plate, t) if case == "timestamp" else plate
         result = detector.process(sensor.render(frame, gain), t)
         if index > FPS:
             max_area = max(max_area, result.area)

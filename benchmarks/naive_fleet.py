@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from ingest.analysis.health import HealthChecker
-from ingest.percentiles import percentile
+from ingest.schedule.percentiles import percentile
 
 
 @dataclass(frozen=True, slots=True)

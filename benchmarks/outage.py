@@ -23,10 +23,10 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from ingest.embedded_broker import free_port
-from ingest.events import EventType
-from ingest.publisher import EventDraft, Publisher, PublisherOptions
-from ingest.spool import Spool
+from bus.embedded_broker import free_port
+from bus.events import EventType
+from ingest.publishing.publisher import EventDraft, Publisher, PublisherOptions
+from ingest.publishing.spool import Spool
 
 Report = Callable[[str], None]
 PREFIX = "outagebench"

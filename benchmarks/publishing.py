@@ -21,12 +21,12 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from ingest.embedded_broker import EmbeddedBroker
-from ingest.events import EventType, decode
-from ingest.mqtt_url import parse_mqtt_url
-from ingest.publisher import EventDraft, Publisher, PublisherOptions
-from ingest.spool import Spool
-from ingest.topics import events_filter
+from bus.embedded_broker import EmbeddedBroker
+from bus.events import EventType, decode
+from bus.mqtt_url import parse_mqtt_url
+from bus.topics import events_filter
+from ingest.publishing.publisher import EventDraft, Publisher, PublisherOptions
+from ingest.publishing.spool import Spool
 
 Report = Callable[[str], None]
 TIMEOUT_S = 120.0

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from ingest.percentiles import percentile
+from ingest.schedule.percentiles import percentile
 from ingest.simulator.inventory import write_inventory
 from registry.db import make_engine, make_session_factory
 from registry.importer import import_cameras, import_departments, import_districts

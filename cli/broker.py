@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ingest.embedded_broker import EmbeddedBroker
+from bus.embedded_broker import EmbeddedBroker
 
 
 def broker_command(

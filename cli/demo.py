@@ -23,19 +23,19 @@ from paho.mqtt.enums import CallbackAPIVersion
 from rich.console import Console
 from rich.table import Table
 
+from bus.embedded_broker import EmbeddedBroker, free_port
 from cli.context import settings_from
 from config.settings import Settings, load_settings
 from ingest.analysis.health_config import HealthConfig
-from ingest.assembly import build_runtime, running_publisher
-from ingest.embedded_broker import EmbeddedBroker, free_port
-from ingest.health_store import online_rate_by_day
-from ingest.probe_state import ProbePolicy
-from ingest.runtime import RuntimeConfig
+from ingest.probing.state import ProbePolicy
 from ingest.simulator.faults import FaultKind, FaultRule, OfflineMode
 from ingest.simulator.inventory import write_inventory
 from ingest.simulator.pool import PoolConfig
 from ingest.simulator.server import SimulatorConfig, build_simulator
 from ingest.sources.http_client import HttpTimeouts
+from ingest.stores.health import online_rate_by_day
+from ingest.worker.assembly import build_runtime, running_publisher
+from ingest.worker.loop import RuntimeConfig
 from registry.db import SessionFactory, make_engine, make_session_factory
 from registry.importer import import_inventory
 from registry.migrate import upgrade

@@ -8,12 +8,12 @@ from typing import Annotated
 
 import typer
 
+from bus.embedded_broker import EmbeddedBroker
 from cli.context import settings_from
 from cli.registry_access import open_registry
-from ingest.embedded_broker import EmbeddedBroker
-from ingest.spool import SpoolInUse
-from ingest.supervisor import Supervisor
-from ingest.worker import run_worker
+from ingest.publishing.spool import SpoolInUse
+from ingest.worker.process import run_worker
+from ingest.worker.supervisor import Supervisor
 
 
 def ingest_command(

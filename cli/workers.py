@@ -12,7 +12,7 @@ from rich.table import Table
 
 from cli.context import settings_from
 from cli.registry_access import open_registry
-from ingest.worker_report import FleetReport, WorkerRow, fleet_report
+from ingest.fleet.report import FleetReport, WorkerRow, fleet_report
 
 # The fleet benchmark's bar: a worker whose p99 lateness exceeds this is not keeping up.
 BEHIND_AFTER_S = 10.0

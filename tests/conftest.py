@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-import ingest.models  # noqa: F401 - ingest's tables join the metadata emptied after each test
-from ingest.embedded_broker import EmbeddedBroker
+import ingest.stores.tables  # noqa: F401 - ingest's tables join the metadata emptied after each test
+from bus.embedded_broker import EmbeddedBroker
 from registry.db import SessionFactory, make_engine, make_session_factory
 from registry.migrate import upgrade
 from registry.models import Base

@@ -1,11 +1,11 @@
-"""A scripted picture fault painted onto one pooled frame (by ingest.faultinject)."""
+"""A scripted picture fault painted onto one pooled frame (by ingest.simulator.fault_painter)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ingest import faultinject
-from ingest.faultinject import Frame
+from ingest.simulator import fault_painter
+from ingest.simulator.fault_painter import Frame
 from ingest.simulator.faults import FaultKind, FaultRule
 
 REFERENCE_WIDTH = 1280  # blur sigmas are given for this width and scaled to the served one
@@ -20,16 +20,16 @@ def render_fault(frame: Frame, rule: FaultRule | None, seed: int) -> Frame:
         return frame
     kind = rule.kind
     if kind is FaultKind.BLACK:
-        return faultinject.black(frame)
+        return fault_painter.black(frame)
     if kind is FaultKind.BLURRED:
-        return faultinject.blur(frame, rule.sigma * frame.shape[1] / REFERENCE_WIDTH)
+        return fault_painter.blur(frame, rule.sigma * frame.shape[1] / REFERENCE_WIDTH)
     if kind is FaultKind.COVERED:
-        side: faultinject.Side = rule.side  # type: ignore[assignment]  # validated by parse_rule
-        return faultinject.cover(frame, rule.fraction, rule.opacity, side=side)
+        side: fault_painter.Side = rule.side  # type: ignore[assignment]  # validated by parse_rule
+        return fault_painter.cover(frame, rule.fraction, rule.opacity, side=side)
     if kind is FaultKind.MOVED:
-        return faultinject.rotate(faultinject.shift(frame, rule.dx, rule.dy), rule.degrees)
+        return fault_painter.rotate(fault_painter.shift(frame, rule.dx, rule.dy), rule.degrees)
     if kind is FaultKind.COLOR_CAST:
-        return faultinject.colour_cast(frame, rule.gains)
+        return fault_painter.colour_cast(frame, rule.gains)
     if kind is FaultKind.NOISE:
-        return faultinject.gaussian_noise(frame, rule.sigma, np.random.default_rng(seed))
+        return fault_painter.gaussian_noise(frame, rule.sigma, np.random.default_rng(seed))
     raise ValueError(f"{kind} is not a picture fault")

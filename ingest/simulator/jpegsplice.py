@@ -15,7 +15,7 @@ import re
 import cv2
 import numpy as np
 
-from ingest.faultinject import Frame
+from ingest.simulator.fault_painter import Frame
 
 MCU_ROW = 16
 _RST = re.compile(rb"\xff[\xd0-\xd7]")

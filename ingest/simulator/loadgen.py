@@ -22,7 +22,7 @@ from pathlib import Path
 
 import aiohttp
 
-from ingest.percentiles import percentile
+from ingest.schedule.percentiles import percentile
 from ingest.simulator.catalog import SimCamera, load_cameras
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ingest.faultinject import Frame
 from ingest.simulator import jpegsplice
+from ingest.simulator.fault_painter import Frame
 from ingest.simulator.faults import FaultRule
 from ingest.simulator.imagefaults import render_fault
 from ingest.simulator.scenes import SceneSource, clip_sources, synthetic_sources

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ingest.faultinject import Frame
+from ingest.simulator.fault_painter import Frame
 
 CLIP_SUFFIXES = frozenset({".mp4", ".avi", ".mkv", ".mov", ".webm"})
 SYNTHETIC_SCENES = 4

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import Engine
 
-import ingest.models  # noqa: F401 - registers ingest's tables on the shared metadata
+import ingest.stores.tables  # noqa: F401 - registers ingest's tables on the shared metadata
 from registry.models import Base
 
 engine = context.config.attributes.get("engine")

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from ingest.embedded_broker import free_port
-from ingest.supervisor import worker_ids
+from bus.embedded_broker import free_port
+from ingest.worker.supervisor import worker_ids
 
 GRIDWATCH = [sys.executable, "-m", "cli.main"]
 CAMERAS = 40

@@ -77,7 +77,7 @@ def test_missing_file_and_config_give_clear_errors(tmp_path: Path, env: dict[str
 
 
 def test_a_second_worker_with_the_same_id_is_refused(tmp_path: Path, env: dict[str, str]) -> None:
-    from ingest.spool import Spool
+    from ingest.publishing.spool import Spool
 
     env["GRIDWATCH_WORKER_ID"] = "gate-7"
     env["GRIDWATCH_MQTT_URL"] = "mqtt://127.0.0.1:1"  # never reached: the spool check comes first

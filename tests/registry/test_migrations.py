@@ -2,7 +2,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-import ingest.models  # noqa: F401 - ingest's tables are part of the one migration history
+import ingest.stores.tables  # noqa: F401 - ingest's tables are part of the one migration history
 from registry.migrate import current_revision, downgrade, head_revision, upgrade
 from registry.models import Base
 

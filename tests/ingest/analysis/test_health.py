@@ -6,11 +6,11 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from ingest import faultinject as fi
 from ingest.analysis.frames import prepare_sample
 from ingest.analysis.health import HealthChecker
 from ingest.analysis.health_codes import FaultCode, HealthVerdict
 from ingest.analysis.health_config import HealthConfig
+from ingest.simulator import fault_painter as fi
 
 from .scenes import render, scene
 

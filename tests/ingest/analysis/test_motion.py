@@ -3,11 +3,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ingest import faultinject as fi
 from ingest.analysis.motion import MotionDetector
 from ingest.analysis.motion_config import MotionConfig
 from ingest.analysis.motion_events import MotionEvent
 from ingest.analysis.regions import Zone
+from ingest.simulator import fault_painter as fi
 
 from .scenes import render, scene
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embedded_broker import EmbeddedBroker, free_port
-from ingest.events import EventType, decode
-from ingest.publisher import EventDraft, Publisher, PublisherOptions
-from ingest.spool import Spool
-from ingest.topics import events_filter
-from tests.ingest.publishing.broker_gate import GatedBroker
-from tests.ingest.publishing.mqtt_helpers import MOSQUITTO, Mosquitto, Recorder, wait_until
+from bus.embedded_broker import EmbeddedBroker, free_port
+from bus.events import EventType, decode
+from bus.topics import events_filter
+from ingest.publishing.publisher import EventDraft, Publisher, PublisherOptions
+from ingest.publishing.spool import Spool
+from tests.bus.broker_gate import GatedBroker
+from tests.bus.mqtt_helpers import MOSQUITTO, Mosquitto, Recorder, wait_until
 
 N_EVENTS = 200
 

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embedded_broker import free_port
-from ingest.events import EventType, MalformedEvent, decode
-from ingest.mqtt_client import client_id_for, make_client
-from ingest.mqtt_url import parse_mqtt_url
-from ingest.publisher import EventDraft, Publisher, PublisherOptions
-from ingest.spool import Spool
-from ingest.status_messages import decode_status
-from ingest.topics import events_filter, status_topic, worker_topic
-from tests.ingest.publishing.mqtt_helpers import Recorder, wait_until
+from bus.client import client_id_for, make_client
+from bus.embedded_broker import free_port
+from bus.events import EventType, MalformedEvent, decode
+from bus.mqtt_url import parse_mqtt_url
+from bus.status import decode_status
+from bus.topics import events_filter, status_topic, worker_topic
+from ingest.publishing.publisher import EventDraft, Publisher, PublisherOptions
+from ingest.publishing.spool import Spool
+from tests.bus.mqtt_helpers import Recorder, wait_until
 
 
 @pytest.fixture

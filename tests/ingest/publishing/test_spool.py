@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.spool import Spool, SpoolFull, SpoolInUse
+from ingest.publishing.spool import Spool, SpoolFull, SpoolInUse
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -58,7 +58,7 @@ def test_a_killed_process_loses_nothing_it_committed(tmp_path: Path) -> None:
     child = textwrap.dedent(
         f"""
         import os, signal
-        from ingest.spool import Spool
+        from ingest.publishing.spool import Spool
         spool = Spool({str(path)!r}, commit_every=1000)
         for _ in range(300):
             spool.append_event(lambda seq: ("t", str(seq).encode()))

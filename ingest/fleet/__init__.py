@@ -1,0 +1,1 @@
+"""The fleet a worker probes: targets read from the registry, shard leases, the workers report."""

@@ -1,0 +1,1 @@
+"""One probe: take a sample (and where it is analysed), then decide events and new state."""

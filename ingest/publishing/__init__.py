@@ -1,0 +1,1 @@
+"""Getting events to the broker without losing one: the disk spool and the publisher."""

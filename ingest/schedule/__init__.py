@@ -1,0 +1,1 @@
+"""When each camera is probed: the phased schedule, per-key limits, lateness percentiles."""

@@ -1,0 +1,1 @@
+"""Ingest's own tables: camera health (current and daily), baselines, workers and leases."""

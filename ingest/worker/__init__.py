@@ -1,0 +1,1 @@
+"""The ingest worker: its loop, how it is assembled, the process and the supervisor."""

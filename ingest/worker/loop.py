@@ -1,0 +1,298 @@
+"""`gridwatch ingest`: probe every camera this worker holds a lease for, on schedule.
+
+One asyncio loop schedules probes and does the network I/O; the sampler
+(`ingest/probing/sampling.py`) decides where decoding and analysis run. Database work (leases,
+registry refresh, health-state batches, baselines) runs in threads. Events go to the
+publisher, which spools them to disk before the broker sees them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from ingest.fleet.leases import LeaseManager, Leases, WorkerLoad
+from ingest.fleet.targets import CameraTarget, held_targets, load_targets
+from ingest.probing.analysis_pool import AnalysisPool
+from ingest.probing.decision import ProbeOutcome, Target, after_probe_error, after_sample
+from ingest.probing.sampling import CheckerFactory, Sampler
+from ingest.probing.state import ProbePolicy, ProbeState, next_delay
+from ingest.publishing.publisher import Publisher
+from ingest.schedule.limits import KeyedLimiter
+from ingest.schedule.percentiles import percentile
+from ingest.schedule.scheduler import ProbeSchedule
+from ingest.sources.failures import ProbeError
+from ingest.sources.http_client import HttpClient, HttpTimeouts
+from ingest.stores.baselines import load_baselines, save_baselines
+from ingest.stores.health import HealthWriter
+from ingest.worker.motion_watch import MotionWatch
+from registry.db import SessionFactory
+
+log = logging.getLogger(__name__)
+DISPATCH_TICK_S = 0.05
+
+WallClock = Callable[[], datetime]
+Monotonic = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeConfig:
+    policy: ProbePolicy = field(default_factory=ProbePolicy)
+    timeouts: HttpTimeouts = field(default_factory=HttpTimeouts)
+    max_concurrent_probes: int = 512
+    per_uplink: int = 8
+    renew_every_s: float = 10.0
+    refresh_registry_every_s: float = 60.0
+    flush_every_s: float = 2.0
+    save_baselines_every_s: float = 300.0
+    rtsp_threads: int = 32
+    motion_watch_max: int = 0  # key-site streams kept open for motion; 0: none
+
+
+@dataclass(slots=True)
+class RuntimeStats:
+    probes: int = 0
+    failures: int = 0
+    events: int = 0
+    lateness_s: deque[float] = field(default_factory=lambda: deque(maxlen=200_000))
+    lateness_noted: int = 0  # ever; the last few are the window `take_load` reports
+    window_since: float | None = None
+    window_from: tuple[int, int] = (0, 0)  # (probes, lateness_noted) at its start
+
+    def lateness_p99(self) -> float:
+        return percentile(self.lateness_s, 0.99)
+
+    def note_lateness(self, lateness_s: float) -> None:
+        self.lateness_s.append(lateness_s)
+        self.lateness_noted += 1
+
+    def take_load(self, now: float) -> WorkerLoad:
+        """The load since the previous call, and start a new window at `now`."""
+        elapsed = 0.0 if self.window_since is None else now - self.window_since
+        probes_from, noted_from = self.window_from
+        recent = min(self.lateness_noted - noted_from, len(self.lateness_s))
+        load = WorkerLoad(
+            probes_per_s=round((self.probes - probes_from) / elapsed, 2) if elapsed > 0 else 0.0,
+            p99_lateness_s=round(percentile(islice(reversed(self.lateness_s), recent), 0.99), 3),
+        )
+        self.window_since, self.window_from = now, (self.probes, self.lateness_noted)
+        return load
+
+
+class IngestRuntime:
+    def __init__(
+        self,
+        config: RuntimeConfig,
+        factory: SessionFactory,
+        publisher: Publisher,
+        leases: LeaseManager,
+        checker_factory: CheckerFactory,
+        *,
+        http: HttpClient,
+        wall_clock: WallClock,
+        monotonic: Monotonic = time.monotonic,
+        analysis_executor: Executor | None = None,
+        analysis_pool: AnalysisPool | None = None,
+    ) -> None:
+        self.config = config
+        self.factory = factory
+        self.publisher = publisher
+        self.leases = leases
+        self.wall_clock = wall_clock
+        self.monotonic = monotonic
+        # Analysis on `analysis_pool`'s processes, else on `analysis_executor`'s threads,
+        # else inline on the loop; the sampler owns and closes whichever it is given.
+        self.sampler = Sampler(
+            http, wall_clock, checker_factory,
+            timeouts=config.timeouts, rtsp_threads=config.rtsp_threads,
+            executor=analysis_executor, pool=analysis_pool,
+        )  # fmt: skip
+        self.health = HealthWriter(factory, leases.worker_id)
+        self.schedule = ProbeSchedule()
+        self.stats = RuntimeStats()
+        self.states: dict[str, ProbeState] = {}
+        self._targets: dict[str, CameraTarget] = {}
+        self._all_targets: dict[str, CameraTarget] = {}
+        self._uplinks = KeyedLimiter(config.per_uplink)
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._held: Leases | None = None
+        self.motion: MotionWatch | None = None
+        if config.motion_watch_max > 0:
+            self.motion = MotionWatch(publisher, wall_clock, max_streams=config.motion_watch_max)
+
+    # -- periodic housekeeping, each in a thread: it is database I/O ------------------------
+
+    async def refresh_registry(self) -> None:
+        try:
+            self._all_targets = await asyncio.to_thread(load_targets, self.factory)
+        except Exception:  # the database is away: keep probing the cameras we know
+            log.exception("registry not read; keeping the %d cameras known", len(self._all_targets))
+
+    async def renew_leases(self) -> None:
+        try:
+            load = self.stats.take_load(self.monotonic())
+            held = await asyncio.to_thread(self.leases.renew, load)
+        except Exception:
+            # Without the database no lease can be renewed. Probe on while the leases we
+            # hold are valid; after that another worker may take them, so stop.
+            log.exception("leases not renewed")
+            if self._held is None or self.wall_clock() >= self._held.valid_until:
+                self._held = None
+                self._targets = {}
+                self.schedule.sync({}, self.monotonic())
+                if self.motion is not None:
+                    self.motion.sync({})
+            return
+        self._held = held
+        targets = held_targets(self._all_targets, held.shards, self.leases.config.shards)
+        self._targets = targets
+        if self.motion is not None:
+            self.motion.sync(targets)
+        interval = self.config.policy.interval_s
+        added, removed = self.schedule.sync(dict.fromkeys(targets, interval), self.monotonic())
+        gone = [c for c in self.sampler.held() if c not in targets]
+        if gone:
+            await self.save_baselines(gone)
+            await self.sampler.forget(gone)
+        known = self.sampler.known()
+        new = [c for c in targets if c not in known]
+        if new:
+            self.sampler.adopt_baselines(await asyncio.to_thread(load_baselines, self.factory, new))
+        if added or removed:
+            log.info(
+                "holding %d of %d shards (%d workers): %d cameras (+%d −%d)",
+                len(held.shards), self.leases.config.shards, held.live_workers,
+                len(targets), added, removed,
+            )  # fmt: skip
+
+    async def save_baselines(self, cameras: list[str] | None = None) -> None:
+        """Write the learned baselines (of `cameras`, or all) so a restart does not relearn."""
+        states = await self.sampler.baselines(cameras)
+        try:
+            await asyncio.to_thread(save_baselines, self.factory, states, self.wall_clock())
+        except Exception:
+            log.exception("baselines not saved; will retry")
+
+    async def flush_health(self) -> None:
+        batch = self.health.take()  # on the loop thread, where records are added
+        if batch is None:
+            return
+        try:
+            await asyncio.to_thread(self.health.write, batch)
+        except Exception:  # the database is away: keep the batch, try again next time
+            self.health.put_back(batch)
+            log.exception("health state not written; will retry")
+
+    # -- probing -----------------------------------------------------------------------
+
+    async def probe(self, camera_id: str, due_at: float) -> None:
+        target = self._targets.get(camera_id)
+        if target is None:
+            return
+        self.stats.note_lateness(max(0.0, self.monotonic() - due_at))
+        before = self.states.get(camera_id, ProbeState())
+        where = Target(camera_id, target.district_code)
+        outcome: ProbeOutcome
+        async with self._uplinks.hold(target.uplink):
+            try:
+                captured_at, verdict = await self.sampler.sample_and_judge(target)
+            except ProbeError as error:
+                self.stats.failures += 1
+                outcome = after_probe_error(
+                    where, before, self.wall_clock(), error, self.config.policy
+                )
+            else:
+                outcome = after_sample(where, before, captured_at, verdict, None)
+        self.stats.probes += 1
+        self._apply(camera_id, outcome)
+        delay = next_delay(outcome.state, self.config.policy)
+        self.schedule.reschedule(camera_id, due_at, delay, self.monotonic())
+
+    def _apply(self, camera_id: str, outcome: ProbeOutcome) -> None:
+        self.states[camera_id] = outcome.state
+        for draft in outcome.drafts:
+            self.publisher.publish_event(draft)
+            self.stats.events += 1
+        if outcome.status is not None:
+            self.publisher.publish_status(camera_id, outcome.status)
+        self.health.add(outcome.record)
+
+    def _spawn(self, camera_id: str, due_at: float) -> None:
+        task = asyncio.create_task(self.probe(camera_id, due_at), name=f"probe-{camera_id}")
+        self._inflight.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("probe task failed", exc_info=task.exception())
+
+    # -- the loop ------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> RuntimeStats:
+        cfg = self.config
+        await self.refresh_registry()
+        await self.renew_leases()
+        now = self.monotonic()
+        next_renew = now + cfg.renew_every_s
+        next_refresh = now + cfg.refresh_registry_every_s
+        next_flush = now + cfg.flush_every_s
+        next_save = now + cfg.save_baselines_every_s
+        while not stop.is_set():
+            now = self.monotonic()
+            if now >= next_refresh:
+                await self.refresh_registry()
+                next_refresh = now + cfg.refresh_registry_every_s
+            if now >= next_renew:
+                await self.renew_leases()
+                next_renew = now + cfg.renew_every_s
+            if now >= next_flush:
+                await self.flush_health()
+                next_flush = now + cfg.flush_every_s
+            if now >= next_save:
+                await self.save_baselines()
+                next_save = now + cfg.save_baselines_every_s
+            free = cfg.max_concurrent_probes - len(self._inflight)
+            for due in self.schedule.pop_due(now, free) if free > 0 else ():
+                self._spawn(due.camera_id, due.due_at)
+            # Dispatch in ticks: waking for every finished probe (hundreds a second) costs
+            # more CPU than the probes' own bookkeeping, and 50 ms is nothing next to the
+            # lateness that matters (seconds).
+            wake = min(next_renew, next_refresh, next_flush, next_save)
+            next_due = self.schedule.next_due()
+            if next_due is not None:
+                wake = min(wake, max(next_due, now + DISPATCH_TICK_S))
+            timeout = max(DISPATCH_TICK_S, min(wake - self.monotonic(), 1.0))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout)
+        await self.shutdown()
+        return self.stats
+
+    async def shutdown(self) -> None:
+        if self.motion is not None:
+            await self.motion.close()
+        if self._inflight:
+            await asyncio.wait(self._inflight, timeout=self.config.timeouts.total_s)
+        await self.flush_health()
+        await self.save_baselines()
+        await asyncio.to_thread(self.leases.release_all)
+        await self.sampler.close()
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "cameras": len(self._targets),
+            "probes": self.stats.probes,
+            "failures": self.stats.failures,
+            "events": self.stats.events + (self.motion.events if self.motion else 0),
+            "motion_watched": len(self.motion.watched) if self.motion else 0,
+            "p99_lateness_s": round(self.stats.lateness_p99(), 3),
+        }
