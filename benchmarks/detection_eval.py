@@ -20,9 +20,9 @@ import numpy as np
 
 from benchmarks import clips as clip_files
 from benchmarks.motion_eval import compose, movers_for
+from bus.vocabulary import FaultCode
 from ingest.analysis.frames import prepare_sample
 from ingest.analysis.health import HealthChecker
-from ingest.analysis.health_codes import FaultCode
 from ingest.simulator import fault_painter as fi
 
 SAMPLE_STEP = 4

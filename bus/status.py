@@ -29,7 +29,7 @@ class WorkerPresence(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class CameraStatus:
+class StatusMessage:
     """Payload of `{prefix}/v1/status/{camera_id}`: the latest health state, retained."""
 
     camera_id: str
@@ -47,7 +47,7 @@ class CameraStatus:
         object.__setattr__(self, "state", checked_data(self.state))
 
 
-def encode_status(status: CameraStatus) -> bytes:
+def encode_status(status: StatusMessage) -> bytes:
     document = {
         "schema": SCHEMA_VERSION,
         "camera_id": status.camera_id,
@@ -58,7 +58,7 @@ def encode_status(status: CameraStatus) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def decode_status(payload: bytes | bytearray) -> CameraStatus:
+def decode_status(payload: bytes | bytearray) -> StatusMessage:
     try:
         document: Any = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -66,7 +66,7 @@ def decode_status(payload: bytes | bytearray) -> CameraStatus:
     if not isinstance(document, Mapping) or document.get("schema") != SCHEMA_VERSION:
         raise MalformedEvent(MalformedReason.UNKNOWN_SCHEMA, "not a schema 1 status message")
     try:
-        return CameraStatus(
+        return StatusMessage(
             document["camera_id"],
             document["worker_id"],
             parse_ts(document["ts"]),

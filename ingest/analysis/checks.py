@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 
+from bus.vocabulary import FaultCode
 from ingest.analysis.baseline import Baseline
-from ingest.analysis.health_codes import FaultCode, Measurement
+from ingest.analysis.health_codes import Measurement
 from ingest.analysis.health_config import HealthConfig
 from ingest.analysis.measures import Exposure, Texture, TileMatch
 

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from bus.vocabulary import FaultCode
 from ingest.analysis import checks, measures
 from ingest.analysis.baseline import (
     Baseline,
@@ -24,7 +25,7 @@ from ingest.analysis.baseline import (
     to_state,
 )
 from ingest.analysis.debounce import Persistence, Transition, step_persistence
-from ingest.analysis.health_codes import FaultCode, FaultVerdict, HealthVerdict, Measurement
+from ingest.analysis.health_codes import FaultVerdict, HealthVerdict, Measurement
 from ingest.analysis.health_config import HealthConfig
 
 Gray = npt.NDArray[np.uint8]

@@ -3,21 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class FaultCode(StrEnum):
-    """Stable reason codes; they travel in events and alerts, so never rename one."""
-
-    NO_SIGNAL = "NO_SIGNAL"
-    FROZEN = "FROZEN"
-    TOO_DARK = "TOO_DARK"
-    OVEREXPOSED = "OVEREXPOSED"
-    BLURRED = "BLURRED"
-    OCCLUDED = "OCCLUDED"
-    MOVED = "MOVED"
-    COLOR_CAST = "COLOR_CAST"
-    NOISY = "NOISY"
+from bus.vocabulary import FaultCode
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,14 +7,14 @@ or fails with a classified `ProbeError`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from bus.events import EventType
+from bus.vocabulary import CameraStatus
+from ingest.analysis.health_codes import FaultVerdict, HealthVerdict
 from ingest.probing.state import (
-    CameraStatus,
     Change,
     ProbePolicy,
     ProbeState,
@@ -24,24 +24,6 @@ from ingest.probing.state import (
 from ingest.publishing.publisher import EventDraft
 from ingest.sources.failures import ProbeError
 from ingest.stores.health import HealthRecord
-
-
-class FaultReading(Protocol):
-    @property
-    def code(self) -> str: ...
-    @property
-    def value(self) -> float: ...
-    @property
-    def threshold(self) -> float: ...
-
-
-class HealthVerdict(Protocol):
-    @property
-    def raised(self) -> Sequence[FaultReading]: ...
-    @property
-    def cleared(self) -> Sequence[FaultReading]: ...
-    @property
-    def active(self) -> Sequence[FaultReading]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +40,7 @@ class ProbeOutcome:
     status: dict[str, Any] | None  # the retained status message, when it changed
 
 
-def _reading(fault: FaultReading) -> dict[str, Any]:
+def _reading(fault: FaultVerdict) -> dict[str, Any]:
     return {"code": str(fault.code), "value": round(float(fault.value), 4),
             "threshold": round(float(fault.threshold), 4)}  # fmt: skip
 

@@ -14,11 +14,12 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Protocol
 
+from bus.vocabulary import ProbeFailure
+from ingest.analysis.health_codes import HealthVerdict
 from ingest.fleet.targets import CameraTarget
 from ingest.probing.analysis_pool import AnalysisPool
-from ingest.probing.decision import HealthVerdict
 from ingest.sources.base import FrameSource
-from ingest.sources.failures import ProbeError, ProbeFailure
+from ingest.sources.failures import ProbeError
 from ingest.sources.http_client import HttpClient, HttpTimeouts
 from ingest.sources.jpeg import decode_jpeg
 from ingest.sources.rtsp import RtspSource, RtspTimeouts

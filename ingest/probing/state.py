@@ -12,12 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-
-class CameraStatus(StrEnum):
-    UNKNOWN = "unknown"
-    ONLINE = "online"
-    DEGRADED = "degraded"
-    OFFLINE = "offline"
+from bus.vocabulary import CameraStatus
 
 
 class Change(StrEnum):

@@ -28,7 +28,7 @@ from bus.client import MqttProtocol, client_id_for, connect_async, make_client
 from bus.event_ids import make_event_id
 from bus.events import Event, EventType, encode
 from bus.mqtt_url import MqttEndpoint, parse_mqtt_url
-from bus.status import CameraStatus, WorkerPresence, encode_status
+from bus.status import StatusMessage, WorkerPresence, encode_status
 from bus.topics import check_segment, status_topic, worker_topic
 from ingest.publishing.spool import Spool
 
@@ -202,9 +202,9 @@ class Publisher:
         self._mark_dirty()
         return built[0]
 
-    def publish_status(self, camera_id: str, state: Mapping[str, Any]) -> CameraStatus:
+    def publish_status(self, camera_id: str, state: Mapping[str, Any]) -> StatusMessage:
         """Spool the camera's latest health state (retained); it supersedes unsent older ones."""
-        status = CameraStatus(camera_id, self.options.worker_id, self._clock(), dict(state))
+        status = StatusMessage(camera_id, self.options.worker_id, self._clock(), dict(state))
         topic = status_topic(self.options.topic_prefix, camera_id)
         self._spool.append_status(camera_id, topic, encode_status(status))
         self._mark_dirty()

@@ -6,7 +6,7 @@ Every source gives reduced `Sample`s and fails with one exception type,
 
 from ingest.sources.base import EndOfStream, FrameSource, StreamSource
 from ingest.sources.credentials import Credentials, describe_url
-from ingest.sources.failures import ProbeError, ProbeFailure, classify
+from ingest.sources.failures import ProbeError, classify
 from ingest.sources.http_client import HttpClient, HttpLimits, HttpTimeouts
 from ingest.sources.jpeg import DecodeOptions, decode_jpeg
 from ingest.sources.local import ImageSequenceSource, VideoFileSource, image_files
@@ -28,7 +28,6 @@ __all__ = [
     "ImageSequenceSource",
     "MjpegSource",
     "ProbeError",
-    "ProbeFailure",
     "RtspSource",
     "RtspTimeouts",
     "Sample",

@@ -10,39 +10,12 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
-from enum import StrEnum
 
 import aiohttp
 import av.error
 
+from bus.vocabulary import ProbeFailure
 from config.logging import scrub
-
-
-class ProbeFailure(StrEnum):
-    DNS = "dns"
-    """The camera's host name does not resolve."""
-    REFUSED = "refused"
-    """The host answered but nothing listens on the port."""
-    UNREACHABLE = "unreachable"
-    """No route to the host (it is down or its network is)."""
-    TIMEOUT = "timeout"
-    """No answer, or no data, within the configured time."""
-    TLS = "tls"
-    """TLS handshake failed: certificate not trusted, expired or for another name."""
-    AUTH = "auth"
-    """The camera refused the credentials (401/403)."""
-    NOT_FOUND = "not_found"
-    """The snapshot or stream path does not exist (404)."""
-    HTTP_ERROR = "http_error"
-    """Any other unsuccessful HTTP/RTSP status."""
-    NOT_AN_IMAGE = "not_an_image"
-    """The answer is not a JPEG (wrong content type, an HTML page, no MJPEG parts)."""
-    DECODE_ERROR = "decode_error"
-    """Looked like an image or a stream but could not be decoded."""
-    NO_VIDEO = "no_video"
-    """The stream has no video track."""
-    DISCONNECTED = "disconnected"
-    """The connection closed or the stream ended while reading."""
 
 
 class ProbeError(Exception):

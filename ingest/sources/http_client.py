@@ -22,8 +22,9 @@ from typing import Any, Self
 
 import aiohttp
 
+from bus.vocabulary import ProbeFailure
 from ingest.sources.credentials import Credentials, describe_url
-from ingest.sources.failures import ProbeError, ProbeFailure, failure_for_status, probe_error
+from ingest.sources.failures import ProbeError, failure_for_status, probe_error
 
 
 @dataclass(frozen=True, slots=True)

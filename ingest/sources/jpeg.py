@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from bus.vocabulary import ProbeFailure
 from ingest.analysis.frames import (
     DEFAULT_HEALTH_WIDTH,
     DEFAULT_THUMB_WIDTH,
@@ -20,7 +21,7 @@ from ingest.analysis.frames import (
     reduce_gray,
 )
 from ingest.analysis.frames import Sample as ReducedFrame
-from ingest.sources.failures import ProbeError, ProbeFailure
+from ingest.sources.failures import ProbeError
 
 SOI = b"\xff\xd8"
 _REDUCED_GRAY = {1: cv2.IMREAD_GRAYSCALE, 2: cv2.IMREAD_REDUCED_GRAYSCALE_2,

@@ -10,10 +10,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from bus.vocabulary import ProbeFailure
 from ingest.analysis.frames import Sample as ReducedFrame
 from ingest.analysis.frames import prepare_sample
 from ingest.sources.base import EndOfStream, StreamSource
-from ingest.sources.failures import ProbeError, ProbeFailure
+from ingest.sources.failures import ProbeError
 from ingest.sources.jpeg import DEFAULT_DECODE, SOI, DecodeOptions, decode_jpeg
 from ingest.sources.sample import Clock, Sample
 

@@ -7,9 +7,10 @@ from contextlib import AsyncExitStack
 
 import aiohttp
 
+from bus.vocabulary import ProbeFailure
 from ingest.sources.base import StreamSource
 from ingest.sources.credentials import Credentials, describe_url, require_bare_url
-from ingest.sources.failures import ProbeError, ProbeFailure
+from ingest.sources.failures import ProbeError
 from ingest.sources.http_client import (
     DEFAULT_HTTP_TIMEOUTS,
     CameraAuth,

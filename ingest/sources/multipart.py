@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.sources.failures import ProbeError, ProbeFailure
+from bus.vocabulary import ProbeFailure
+from ingest.sources.failures import ProbeError
 
 _BOUNDARY_PARAM = re.compile(r"""boundary\s*=\s*(?:"([^"]*)"|([^;\s]+))""", re.IGNORECASE)
 _CONTENT_LENGTH = re.compile(rb"^content-length\s*:\s*(\d+)\s*$", re.IGNORECASE | re.MULTILINE)

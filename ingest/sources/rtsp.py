@@ -33,10 +33,11 @@ from urllib.parse import urlsplit
 import av
 import av.container
 
+from bus.vocabulary import ProbeFailure
 from ingest.analysis.frames import Sample as ReducedFrame
 from ingest.sources.base import StreamSource
 from ingest.sources.credentials import Credentials, describe_url, require_bare_url, with_userinfo
-from ingest.sources.failures import ProbeError, ProbeFailure, classify, describe
+from ingest.sources.failures import ProbeError, classify, describe
 from ingest.sources.jpeg import DEFAULT_DECODE, DecodeOptions
 from ingest.sources.sample import Clock, Sample
 from ingest.sources.video_frames import reduce_video_frame

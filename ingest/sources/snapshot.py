@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import Executor
 
+from bus.vocabulary import ProbeFailure
 from ingest.sources.base import FrameSource
 from ingest.sources.credentials import Credentials, describe_url, require_bare_url
-from ingest.sources.failures import ProbeError, ProbeFailure
+from ingest.sources.failures import ProbeError
 from ingest.sources.http_client import (
     DEFAULT_HTTP_TIMEOUTS,
     CameraAuth,

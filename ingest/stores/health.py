@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ingest.probing.state import CameraStatus, ProbeState
+from bus.vocabulary import CameraStatus
+from ingest.probing.state import ProbeState
 from ingest.stores.tables import CameraHealth, CameraHealthDaily
 from registry.db import SessionFactory, transaction
 from registry.models import Camera, District

@@ -6,9 +6,10 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from bus.vocabulary import FaultCode
 from ingest.analysis.frames import prepare_sample
 from ingest.analysis.health import HealthChecker
-from ingest.analysis.health_codes import FaultCode, HealthVerdict
+from ingest.analysis.health_codes import HealthVerdict
 from ingest.analysis.health_config import HealthConfig
 from ingest.simulator import fault_painter as fi
 

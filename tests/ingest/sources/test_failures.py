@@ -11,9 +11,9 @@ import aiohttp
 import av
 import pytest
 
+from bus.vocabulary import ProbeFailure
 from ingest.sources.failures import (
     ProbeError,
-    ProbeFailure,
     classify,
     describe,
     failure_for_status,
@@ -140,7 +140,7 @@ def test_probe_errors_keep_their_code_and_bugs_stay_bugs() -> None:
 def test_codes_are_stable_strings() -> None:
     assert {code.value for code in ProbeFailure} == {
         "dns", "refused", "unreachable", "timeout", "tls", "auth", "not_found",
-        "http_error", "not_an_image", "decode_error", "no_video", "disconnected",
+        "http_error", "not_an_image", "decode_error", "no_video", "disconnected", "internal",
     }  # fmt: skip
 
 

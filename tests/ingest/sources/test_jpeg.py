@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bus.vocabulary import ProbeFailure
 from ingest.analysis.frames import reduce_gray
-from ingest.sources.failures import ProbeError, ProbeFailure
+from ingest.sources.failures import ProbeError
 from ingest.sources.jpeg import DecodeOptions, decode_jpeg, jpeg_size, reduction_for
 from tests.ingest.sources.camera_server import camera_jpeg
 

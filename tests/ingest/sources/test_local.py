@@ -8,12 +8,12 @@ import cv2
 import numpy as np
 import pytest
 
+from bus.vocabulary import ProbeFailure
 from ingest.sources import (
     DecodeOptions,
     EndOfStream,
     ImageSequenceSource,
     ProbeError,
-    ProbeFailure,
     VideoFileSource,
     image_files,
 )

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from ingest.sources import HttpClient, HttpTimeouts, MjpegSource, ProbeError, ProbeFailure
+from bus.vocabulary import ProbeFailure
+from ingest.sources import HttpClient, HttpTimeouts, MjpegSource, ProbeError
 from ingest.sources.credentials import Credentials
 from tests.ingest.sources.camera_server import PASSWORD, USER, CameraApp, camera_jpeg
 from tests.ingest.sources.fake_clock import FakeClock

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.sources.failures import ProbeError, ProbeFailure
+from bus.vocabulary import ProbeFailure
+from ingest.sources.failures import ProbeError
 from ingest.sources.multipart import MultipartJpegParser, boundary_from_content_type
 
 JPEGS = [b"\xff\xd8" + bytes([n]) * (50 + n) + b"\r\n--x\xff\xd9" for n in range(3)]

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from ingest.sources import Credentials, ProbeError, ProbeFailure, RtspSource, RtspTimeouts
+from bus.vocabulary import ProbeFailure
+from ingest.sources import Credentials, ProbeError, RtspSource, RtspTimeouts
 from tests.ingest.sources.fake_clock import FakeClock
 from tests.ingest.sources.rtsp_fixture import RtspTestServer
 from tests.ingest.sources.servers import closed_port, tcp_server

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from bus.vocabulary import ProbeFailure
 from ingest.sources import (
     Credentials,
     HttpClient,
     HttpSnapshotSource,
     HttpTimeouts,
     ProbeError,
-    ProbeFailure,
 )
 from tests.ingest.sources.camera_server import PASSWORD, USER, CameraApp, serve
 from tests.ingest.sources.fake_clock import START, FakeClock

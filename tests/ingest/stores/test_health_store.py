@@ -3,7 +3,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ingest.probing.state import CameraStatus, ProbeState
+from bus.vocabulary import CameraStatus
+from ingest.probing.state import ProbeState
 from ingest.stores.health import HealthRecord, HealthWriter, online_rate_by_day
 from ingest.stores.tables import CameraHealth
 from registry.db import SessionFactory
