@@ -3,6 +3,8 @@
 {prefix}/v1/events/{district_code}/{camera_id}/{type}   QoS 1, not retained
 {prefix}/v1/status/{camera_id}                          QoS 1, retained
 {prefix}/v1/workers/{worker_id}                         QoS 1, retained, online/offline
+{prefix}/v1/alerts/{district_code}/{alert_id}           QoS 1, retained while firing
+{prefix}/v1/cases/{district_code}/{case_id}             QoS 1, not retained
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ class TopicKind(StrEnum):
     EVENTS = "events"
     STATUS = "status"
     WORKERS = "workers"
+    ALERTS = "alerts"
+    CASES = "cases"
 
 
 class InvalidTopicSegment(ValueError):
@@ -63,9 +67,45 @@ def worker_topic(prefix: str, worker_id: str) -> str:
     return f"{prefix}/{CONTRACT_VERSION}/workers/{worker_id}"
 
 
+def alert_topic(prefix: str, district_code: str, alert_id: str) -> str:
+    check_segment("topic prefix", prefix)
+    check_segment("district_code", district_code)
+    check_segment("alert_id", alert_id)
+    return f"{prefix}/{CONTRACT_VERSION}/alerts/{district_code}/{alert_id}"
+
+
+def case_topic(prefix: str, district_code: str, case_id: str) -> str:
+    check_segment("topic prefix", prefix)
+    check_segment("district_code", district_code)
+    check_segment("case_id", case_id)
+    return f"{prefix}/{CONTRACT_VERSION}/cases/{district_code}/{case_id}"
+
+
+def kind_filter(prefix: str, kind: TopicKind) -> str:
+    """Subscription filter for every message of one kind, e.g. `gridwatch/v1/events/#`."""
+    return f"{check_segment('topic prefix', prefix)}/{CONTRACT_VERSION}/{kind}/#"
+
+
 def events_filter(prefix: str) -> str:
     """Subscription filter for every event of the contract version."""
-    return f"{check_segment('topic prefix', prefix)}/{CONTRACT_VERSION}/events/#"
+    return kind_filter(prefix, TopicKind.EVENTS)
+
+
+def shared_filter(group: str, topic_filter: str) -> str:
+    """`$share/{group}/{filter}`: the broker hands each message to one member of the group
+    (MQTT 5 on Mosquitto and EMQX; amqtt does not know it, so use the plain filter there)."""
+    return f"$share/{check_segment('share group', group)}/{topic_filter}"
+
+
+def topic_kind(topic: str) -> TopicKind | None:
+    """The kind of a contract topic (`…/v1/{kind}/…`), or None for anything else."""
+    parts = topic.split("/", 3)
+    if len(parts) < 4 or parts[1] != CONTRACT_VERSION:
+        return None
+    try:
+        return TopicKind(parts[2])
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
