@@ -24,15 +24,18 @@ def make_client(
     client_id: str,
     protocol: MqttProtocol = "3.1.1",
     ca_file: str | None = None,
+    *,
+    persistent: bool = True,
 ) -> mqtt.Client:
-    """A paho client with a persistent session (MQTT 3.1.1 clean_session=False), not connected."""
+    """A paho client, not connected; with a persistent session unless `persistent` is
+    False (MQTT 3.1.1 clean_session; MQTT 5 sets clean_start in `connect_async`)."""
     if protocol == "5":
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
     elif protocol == "3.1.1":
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
-            clean_session=False,
+            clean_session=not persistent,
             protocol=mqtt.MQTTv311,
         )
     else:
@@ -44,9 +47,13 @@ def make_client(
     return client
 
 
-def connect_async(client: mqtt.Client, endpoint: MqttEndpoint, keepalive_s: int) -> None:
+def connect_async(
+    client: mqtt.Client, endpoint: MqttEndpoint, keepalive_s: int, *, persistent: bool = True
+) -> None:
     """Start connecting; MQTT 5 asks the broker to keep the session while we are away."""
-    if client.protocol == mqtt.MQTTv5:
+    if client.protocol == mqtt.MQTTv5 and not persistent:
+        client.connect_async(endpoint.host, endpoint.port, keepalive_s, clean_start=True)
+    elif client.protocol == mqtt.MQTTv5:
         from paho.mqtt.packettypes import PacketTypes
         from paho.mqtt.properties import Properties
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -79,6 +80,7 @@ class SubscriberOptions:
     retry_min_s: float = 0.2
     retry_max_s: float = 10.0
     ca_file: str | None = None
+    persistent: bool = True  # False only for tools that want nothing kept while away
 
 
 class Subscriber(Generic[T]):
@@ -104,13 +106,21 @@ class Subscriber(Generic[T]):
         self._dead_letter = dead_letter
         self._clock = clock
         self._stopping = threading.Event()
+        self._busy = threading.Lock()  # held while a message is handled and acknowledged
         self._subscribed = threading.Event()
         self._connected = threading.Event()
         self.session_present: bool | None = None
         self.handled = 0
         self.dead_letters = 0
         self.handler_failures = 0
-        self.client = make_client(endpoint, options.client_id, options.protocol, options.ca_file)
+        self.subscribe_requests = 0
+        self.client = make_client(
+            endpoint,
+            options.client_id,
+            options.protocol,
+            options.ca_file,
+            persistent=options.persistent,
+        )
         self.client.manual_ack_set(True)
         self.client.reconnect_delay_set(
             max(1, round(options.reconnect_min_s)), max(1, round(options.reconnect_max_s))
@@ -123,7 +133,9 @@ class Subscriber(Generic[T]):
     # -- lifecycle -------------------------------------------------------------------
 
     def start(self) -> Subscriber[T]:
-        connect_async(self.client, self.endpoint, self.options.keepalive_s)
+        connect_async(
+            self.client, self.endpoint, self.options.keepalive_s, persistent=self.options.persistent
+        )
         self.client.loop_start()
         return self
 
@@ -135,9 +147,14 @@ class Subscriber(Generic[T]):
     def connected(self) -> bool:
         return self._connected.is_set()
 
-    def stop(self) -> None:
-        """Disconnect; messages not yet acknowledged are redelivered to the next session."""
+    def stop(self, flush_s: float = 2.0) -> None:
+        """Finish the message in hand, send the acknowledgements already given, disconnect.
+        Messages not acknowledged by then are redelivered to the next session."""
         self._stopping.set()
+        with self._busy:
+            deadline = time.monotonic() + flush_s
+            while self.client.want_write() and time.monotonic() < deadline:
+                time.sleep(0.005)
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -166,6 +183,7 @@ class Subscriber(Generic[T]):
             self._subscribed.set()
             return
         self._subscribed.clear()
+        self.subscribe_requests += 1
         client.subscribe([(topic_filter, QOS) for topic_filter in self.options.filters])
 
     def _on_disconnect(self, client: mqtt.Client, userdata: object, *args: object) -> None:
@@ -178,14 +196,15 @@ class Subscriber(Generic[T]):
         payload = bytes(msg.payload)
         mid, qos = msg.mid, msg.qos
         delivery = Delivery(msg.topic, payload, bool(msg.retain), lambda: client.ack(mid, qos))
-        try:
-            value = self._decode(msg.topic, payload)
-        except MalformedEvent as exc:
-            self._reject(delivery, str(exc.reason), exc.detail)
-            return
-        self._handle_with_retry(value, delivery)
-        if self.options.ack == "after_handle":
-            delivery.ack()
+        with self._busy:
+            try:
+                value = self._decode(msg.topic, payload)
+            except MalformedEvent as exc:
+                self._reject(delivery, str(exc.reason), exc.detail)
+                return
+            self._handle_with_retry(value, delivery)
+            if self.options.ack == "after_handle":
+                delivery.ack()
 
     # -- internals -------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ faults) → ingest worker (probe, analyse, decide) → events on an embedded MQT
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import shutil
 import threading
@@ -17,13 +16,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
-import paho.mqtt.client as mqtt
 import typer
-from paho.mqtt.enums import CallbackAPIVersion
 from rich.console import Console
 from rich.table import Table
 
 from bus.embedded_broker import EmbeddedBroker, free_port
+from bus.events import Event, decode
+from bus.mqtt_url import parse_mqtt_url
+from bus.subscriber import Delivery, Subscriber, SubscriberOptions
+from bus.topics import events_filter
 from cli.context import settings_from
 from config.settings import Settings, load_settings
 from ingest.analysis.health_config import HealthConfig
@@ -78,40 +79,40 @@ def _import(factory: SessionFactory, inventory: Path) -> None:
 
 
 class LivePrinter:
-    """Subscribes to the event topics and prints each event as it arrives."""
+    """Subscribes to the event topics through the bus and prints each event as it arrives."""
 
     def __init__(self, url: str, prefix: str, names: dict[str, str]) -> None:
         self.counts: Counter[str] = Counter()
         self.names = names
         self._lock = threading.Lock()
-        host, port = url.removeprefix("mqtt://").rsplit(":", 1)
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="gridwatch-demo-viewer")
-        self.client.on_message = self._on_message
-        self.client.connect(host, int(port))
-        self.client.subscribe(f"{prefix}/v1/events/#", qos=1)
-        self.client.loop_start()
+        options = SubscriberOptions(
+            client_id="gridwatch-demo-viewer", filters=(events_filter(prefix),), persistent=False
+        )
+        self.subscriber = Subscriber(
+            parse_mqtt_url(url), options, lambda t, p: decode(t, p, prefix=prefix), self._print
+        )
+        self.subscriber.start()
 
-    def _on_message(self, _client: Any, _userdata: Any, message: mqtt.MQTTMessage) -> None:
-        event = json.loads(message.payload)
-        kind = event["type"]
+    def _print(self, event: Event, _delivery: Delivery) -> None:
+        kind = str(event.type)
         with self._lock:
             self.counts[kind] += 1
-        data = event.get("data", {})
-        detail = data.get("code") or ""
+        data = event.data
+        detail = str(data.get("code") or "")
         if "value" in data:
             detail += f" {data['value']:g} (threshold {data['threshold']:g})"
-        if "area" in data:
-            detail = f"area {data['area']:.1%}, {len(data['boxes'])} boxes"
-        where = self.names.get(event["district_code"], event["district_code"])
+        boxes = data.get("boxes")
+        if "area" in data and isinstance(boxes, list):
+            detail = f"area {data['area']:.1%}, {len(boxes)} boxes"
+        where = self.names.get(event.district_code, event.district_code)
         style = _STYLE.get(kind, "white")
         console.print(
-            f"   {event['ts'][11:19]}  [{style}]{kind:<17}[/{style}] {event['camera_id']}  "
-            f"{where}  {detail}  [dim]seq {event['seq']}[/dim]"
+            f"   {event.ts:%H:%M:%S}  [{style}]{kind:<17}[/{style}] {event.camera_id}  "
+            f"{where}  {detail}  [dim]seq {event.seq}[/dim]"
         )
 
     def close(self) -> None:
-        self.client.loop_stop()
-        self.client.disconnect()
+        self.subscriber.stop()
 
 
 def demo_command(

@@ -21,6 +21,8 @@ BEHIND_AFTER_S = 10.0
 def _state(worker: WorkerRow) -> str:
     if not worker.live:
         return "lost"
+    if worker.spool_paused or worker.internal_errors:
+        return "faulty"
     return "behind" if worker.p99_lateness_s > BEHIND_AFTER_S else "ok"
 
 
@@ -41,6 +43,8 @@ def _as_json(report: FleetReport, now: datetime) -> str:
                     "cameras": w.cameras,
                     "probes_per_s": w.probes_per_s,
                     "p99_lateness_s": w.p99_lateness_s,
+                    "internal_errors": w.internal_errors,
+                    "spool_paused": w.spool_paused,
                 }
                 for w in report.workers
             ],
@@ -54,7 +58,8 @@ def _table(report: FleetReport, now: datetime) -> Table:
         title=f"{report.shards_held}/{report.shards} shards held by live workers; "
         f"{report.cameras_held:,} of {report.enabled_cameras:,} enabled cameras"
     )
-    for name in ("worker", "state", "seen", "shards", "cameras", "probes/s", "p99 lateness"):
+    columns = ("worker", "state", "seen", "shards", "cameras", "probes/s", "p99 lateness", "errors")
+    for name in columns:
         table.add_column(name, justify="left" if name in ("worker", "state") else "right")
     for w in report.workers:
         table.add_row(
@@ -65,6 +70,7 @@ def _table(report: FleetReport, now: datetime) -> Table:
             f"{w.cameras:,}",
             f"{w.probes_per_s:.1f}",
             f"{w.p99_lateness_s:.2f} s",
+            f"{w.internal_errors}" + (" spool full" if w.spool_paused else ""),
         )
     return table
 

@@ -48,6 +48,8 @@ class WorkerLoad:
 
     probes_per_s: float = 0.0
     p99_lateness_s: float = 0.0
+    internal_errors: int = 0  # gridwatch's own failures on cameras, since the last heartbeat
+    spool_paused: bool = False  # probing paused: the event spool is full
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +102,12 @@ class LeaseManager:
                         "last_seen": now,
                         "probes_per_s": load.probes_per_s,
                         "p99_lateness_s": load.p99_lateness_s,
+                        "internal_errors": load.internal_errors,
+                        "spool_paused": load.spool_paused,
                     }
                 ],
                 ["worker_id"],
-                ["last_seen", "probes_per_s", "p99_lateness_s"],
+                ["last_seen", "probes_per_s", "p99_lateness_s", "internal_errors", "spool_paused"],
             )
             cutoff = now - timedelta(seconds=cfg.worker_timeout_s)
             live = int(

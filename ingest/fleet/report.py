@@ -28,6 +28,8 @@ class WorkerRow:
     cameras: int  # enabled cameras in those shards
     probes_per_s: float
     p99_lateness_s: float
+    internal_errors: int
+    spool_paused: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,8 @@ def fleet_report(
             cameras=cameras_of.get(w.worker_id, 0),
             probes_per_s=w.probes_per_s,
             p99_lateness_s=w.p99_lateness_s,
+            internal_errors=w.internal_errors,
+            spool_paused=w.spool_paused,
         )
         for w in heartbeats
     ]

@@ -9,17 +9,23 @@ learned baseline; the parent only fetches JPEGs and sends the bytes over.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import multiprocessing
 import signal
 import zlib
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
 from ingest.analysis.health import HealthChecker
 from ingest.analysis.health_codes import HealthVerdict
 from ingest.analysis.health_config import HealthConfig
+from ingest.probing.checkers import restore_checker
 from ingest.sources.jpeg import DecodeOptions, decode_jpeg
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -47,12 +53,7 @@ def _analyse(
     assert _worker is not None, "pool worker not initialised"
     checker = _worker.checkers.get(camera_id)
     if checker is None:
-        checker = (
-            HealthChecker.from_state(saved, _worker.config)
-            if saved
-            else HealthChecker(_worker.config)
-        )
-        _worker.checkers[camera_id] = checker
+        checker = _worker.checkers[camera_id] = restore_checker(camera_id, saved, _worker.config)
     frame = decode_jpeg(jpeg, _worker.decode)
     return checker.check(frame.gray, t, color=frame.thumb), frame.source_size
 
@@ -75,36 +76,52 @@ class AnalysisPool:
     def __init__(self, processes: int, config: HealthConfig, decode: DecodeOptions) -> None:
         if processes < 1:
             raise ValueError("an analysis pool needs at least one process")
-        context = multiprocessing.get_context("spawn")  # no forked copy of the event loop
-        self._pools = [
-            ProcessPoolExecutor(
-                1, mp_context=context, initializer=_start, initargs=(config, decode)
-            )
-            for _ in range(processes)
-        ]
+        self._config, self._decode = config, decode
+        self._pools = [self._new_process() for _ in range(processes)]
+        self.restarts = 0
 
-    def _pool_of(self, camera_id: str) -> ProcessPoolExecutor:
-        return self._pools[zlib.crc32(camera_id.encode()) % len(self._pools)]
+    def _new_process(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("spawn")  # no forked copy of the event loop
+        return ProcessPoolExecutor(
+            1, mp_context=context, initializer=_start, initargs=(self._config, self._decode)
+        )
+
+    def _index_of(self, camera_id: str) -> int:
+        return zlib.crc32(camera_id.encode()) % len(self._pools)
 
     async def analyse(
         self, camera_id: str, jpeg: bytes, t: float, saved: dict[str, Any] | None
     ) -> tuple[HealthVerdict, tuple[int, int]]:
+        """Raises `BrokenProcessPool` when the camera's process died; that process is
+        replaced first, so the next probe runs (its cameras relearn their baselines)."""
+        index = self._index_of(camera_id)
+        pool = self._pools[index]
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._pool_of(camera_id), _analyse, camera_id, jpeg, t, saved
-        )
+        try:
+            return await loop.run_in_executor(pool, _analyse, camera_id, jpeg, t, saved)
+        except BrokenProcessPool:
+            if self._pools[index] is pool:
+                log.error("analysis process %d died; starting a new one", index)
+                self._pools[index] = self._new_process()
+                self.restarts += 1
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
     async def states(self, camera_ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
         loop = asyncio.get_running_loop()
         found: dict[str, dict[str, Any]] = {}
         for pool in self._pools:
-            found.update(await loop.run_in_executor(pool, _states, camera_ids))
+            try:
+                found.update(await loop.run_in_executor(pool, _states, camera_ids))
+            except BrokenProcessPool:  # its baselines died with it; `analyse` replaces it
+                log.warning("analysis process died: its cameras' baselines are not saved")
         return found
 
     async def forget(self, camera_ids: list[str]) -> None:
         loop = asyncio.get_running_loop()
         for pool in self._pools:
-            await loop.run_in_executor(pool, _forget, camera_ids)
+            with contextlib.suppress(BrokenProcessPool):  # nothing left there to forget
+                await loop.run_in_executor(pool, _forget, camera_ids)
 
     def close(self) -> None:
         for pool in self._pools:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bus.events import EventType
-from bus.vocabulary import CameraStatus
+from bus.vocabulary import CameraStatus, ProbeFailure
 from ingest.analysis.health_codes import FaultVerdict, HealthVerdict
 from ingest.probing.state import (
     Change,
@@ -20,6 +20,7 @@ from ingest.probing.state import (
     ProbeState,
     after_failure,
     after_success,
+    note_internal_error,
 )
 from ingest.publishing.publisher import EventDraft
 from ingest.sources.failures import ProbeError
@@ -36,7 +37,7 @@ class Target:
 class ProbeOutcome:
     state: ProbeState
     drafts: tuple[EventDraft, ...]
-    record: HealthRecord
+    record: HealthRecord | None  # None: the probe says nothing about the camera's health
     status: dict[str, Any] | None  # the retained status message, when it changed
 
 
@@ -111,6 +112,19 @@ def after_probe_error(
     return ProbeOutcome(
         state, tuple(drafts), HealthRecord(target.camera_id, now, state, details), status
     )
+
+
+def after_internal_error(
+    target: Target, before: ProbeState, now: datetime, detail: str
+) -> ProbeOutcome:
+    """gridwatch failed while sampling or judging: one `probe.failed` with code `internal`
+    at the start of a run of such errors, and no change to the camera's status or history."""
+    state, changes = note_internal_error(before)
+    drafts: tuple[EventDraft, ...] = ()
+    if Change.FIRST_INTERNAL_ERROR in changes:
+        data = {"code": str(ProbeFailure.INTERNAL), "detail": detail[:300]}
+        drafts = (_draft(EventType.PROBE_FAILED, target, now, data),)
+    return ProbeOutcome(state, drafts, None, None)
 
 
 def _iso(when: datetime | None) -> str | None:

@@ -21,6 +21,7 @@ class Change(StrEnum):
     WENT_OFFLINE = "went_offline"
     CAME_ONLINE = "came_online"
     FIRST_FAILURE = "first_failure"
+    FIRST_INTERNAL_ERROR = "first_internal_error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ class ProbeState:
     last_failure: str | None = None
     last_good_at: datetime | None = None
     faults: frozenset[str] = frozenset()
+    internal_errors: int = 0  # gridwatch's own failures in a row; never about the camera
 
 
 def _moved(state: ProbeState, status: CameraStatus, now: datetime) -> ProbeState:
@@ -55,7 +57,7 @@ def after_success(
 ) -> tuple[ProbeState, tuple[Change, ...]]:
     status = CameraStatus.DEGRADED if faults else CameraStatus.ONLINE
     changes = (Change.CAME_ONLINE,) if state.status is CameraStatus.OFFLINE else ()
-    new = replace(state, consecutive_failures=0, last_good_at=now, faults=faults)
+    new = replace(state, consecutive_failures=0, last_good_at=now, faults=faults, internal_errors=0)
     return _moved(new, status, now), changes
 
 
@@ -63,7 +65,7 @@ def after_failure(
     state: ProbeState, now: datetime, failure: str, policy: ProbePolicy
 ) -> tuple[ProbeState, tuple[Change, ...]]:
     failures = state.consecutive_failures + 1
-    new = replace(state, consecutive_failures=failures, last_failure=failure)
+    new = replace(state, consecutive_failures=failures, last_failure=failure, internal_errors=0)
     changes: list[Change] = []
     if failures == 1:
         changes.append(Change.FIRST_FAILURE)
@@ -71,6 +73,16 @@ def after_failure(
         changes.append(Change.WENT_OFFLINE)
         new = _moved(new, CameraStatus.OFFLINE, now)
     return new, tuple(changes)
+
+
+def note_internal_error(state: ProbeState) -> tuple[ProbeState, tuple[Change, ...]]:
+    """gridwatch failed on this camera (a bug, a broken analysis process, a full spool).
+
+    The camera's status and failure count stay as they were: an internal error says
+    nothing about the camera, so it must neither take it offline nor bring it back.
+    """
+    new = replace(state, internal_errors=state.internal_errors + 1)
+    return new, (Change.FIRST_INTERNAL_ERROR,) if state.internal_errors == 0 else ()
 
 
 def next_delay(state: ProbeState, policy: ProbePolicy) -> float:

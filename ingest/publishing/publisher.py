@@ -210,6 +210,11 @@ class Publisher:
         self._mark_dirty()
         return status
 
+    def has_room(self, events: int) -> bool:
+        """Would the spool take `events` more events now? The worker stops dispatching
+        probes while it would not (back-pressure), so no camera's events are refused."""
+        return self._spool.has_room(events)
+
     def flush(self, timeout: float) -> bool:
         """Wait until every spooled message is acknowledged. False if `timeout` ran out."""
         deadline = time.monotonic() + timeout

@@ -255,6 +255,11 @@ class Spool:
         with self._lock:
             return self._pending
 
+    def has_room(self, events: int) -> bool:
+        """Would `events` more events be accepted now?"""
+        with self._lock:
+            return self._pending + events <= self.max_messages
+
     @property
     def has_undispatched(self) -> bool:
         """Were messages appended beyond the dispatch cursor (committed or not)?"""

@@ -82,6 +82,24 @@ def jpeg_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+# What a camera view can look like: panoramic cameras reach about 32:9; anything longer
+# or smaller is an error page, a banner or a broken encoder, and the checks (which
+# reduce every picture to a fixed width) cannot judge it.
+MIN_SIDE_PX = 16
+MAX_ASPECT = 6.0
+
+
+def check_picture_size(size: tuple[int, int]) -> None:
+    """Raise ProbeError DECODE_ERROR for a picture no camera view has the shape of."""
+    width, height = size
+    if min(width, height) < MIN_SIDE_PX or max(width, height) > MAX_ASPECT * min(width, height):
+        raise ProbeError(
+            ProbeFailure.DECODE_ERROR,
+            f"a {width}x{height} picture is not a camera view: sides of at least "
+            f"{MIN_SIDE_PX} px and an aspect ratio within {MAX_ASPECT:g}:1 are judged",
+        )
+
+
 def reduction_for(width: int, target_width: int) -> int:
     """The largest libjpeg scale divisor (8, 4, 2, 1) that keeps the width ≥ target."""
     for divisor in (8, 4, 2):
@@ -102,6 +120,7 @@ def decode_jpeg(data: bytes, options: DecodeOptions = DEFAULT_DECODE) -> Reduced
     size = jpeg_size(data)
     if size is None:
         raise ProbeError(ProbeFailure.DECODE_ERROR, f"JPEG without a frame header ({len(data)} B)")
+    check_picture_size(size)
     divisor = reduction_for(size[0], options.gray_width)
     buffer = np.frombuffer(data, dtype=np.uint8)
     if options.thumb_width:

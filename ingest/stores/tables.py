@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models import Base
@@ -74,6 +74,10 @@ class IngestWorker(Base):
     # keeps up (`gridwatch workers`).
     probes_per_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     p99_lateness_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # gridwatch's own failures on cameras since the heartbeat before, and whether probing
+    # is paused on a full event spool: a worker fault, not a camera fault.
+    internal_errors: Mapped[int] = mapped_column(default=0, server_default="0")
+    spool_paused: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ProbeLease(Base):

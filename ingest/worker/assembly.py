@@ -13,6 +13,7 @@ from ingest.analysis.health import HealthChecker
 from ingest.analysis.health_config import HealthConfig
 from ingest.fleet.leases import LeaseManager
 from ingest.probing.analysis_pool import AnalysisPool
+from ingest.probing.checkers import restore_checker
 from ingest.probing.sampling import CheckerFactory
 from ingest.probing.state import ProbePolicy
 from ingest.publishing.publisher import Publisher, PublisherOptions
@@ -28,8 +29,8 @@ def utc_now() -> datetime:
 
 
 def checker_factory(config: HealthConfig) -> CheckerFactory:
-    def make(_camera_id: str, saved: dict[str, Any] | None) -> HealthChecker:
-        return HealthChecker.from_state(saved, config) if saved else HealthChecker(config)
+    def make(camera_id: str, saved: dict[str, Any] | None) -> HealthChecker:
+        return restore_checker(camera_id, saved, config)
 
     return make
 

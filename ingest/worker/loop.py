@@ -23,10 +23,17 @@ from typing import Any
 from ingest.fleet.leases import LeaseManager, Leases, WorkerLoad
 from ingest.fleet.targets import CameraTarget, held_targets, load_targets
 from ingest.probing.analysis_pool import AnalysisPool
-from ingest.probing.decision import ProbeOutcome, Target, after_probe_error, after_sample
+from ingest.probing.decision import (
+    ProbeOutcome,
+    Target,
+    after_internal_error,
+    after_probe_error,
+    after_sample,
+)
 from ingest.probing.sampling import CheckerFactory, Sampler
 from ingest.probing.state import ProbePolicy, ProbeState, next_delay
 from ingest.publishing.publisher import Publisher
+from ingest.publishing.spool import SpoolFull
 from ingest.schedule.limits import KeyedLimiter
 from ingest.schedule.percentiles import percentile
 from ingest.schedule.scheduler import ProbeSchedule
@@ -56,6 +63,7 @@ class RuntimeConfig:
     save_baselines_every_s: float = 300.0
     rtsp_threads: int = 32
     motion_watch_max: int = 0  # key-site streams kept open for motion; 0: none
+    spool_headroom: int = 1_000  # events the spool must still take before more probes start
 
 
 @dataclass(slots=True)
@@ -63,10 +71,12 @@ class RuntimeStats:
     probes: int = 0
     failures: int = 0
     events: int = 0
+    internal_errors: int = 0
+    spool_full: int = 0
     lateness_s: deque[float] = field(default_factory=lambda: deque(maxlen=200_000))
     lateness_noted: int = 0  # ever; the last few are the window `take_load` reports
     window_since: float | None = None
-    window_from: tuple[int, int] = (0, 0)  # (probes, lateness_noted) at its start
+    window_from: tuple[int, int, int] = (0, 0, 0)  # (probes, lateness_noted, internal_errors)
 
     def lateness_p99(self) -> float:
         return percentile(self.lateness_s, 0.99)
@@ -75,16 +85,19 @@ class RuntimeStats:
         self.lateness_s.append(lateness_s)
         self.lateness_noted += 1
 
-    def take_load(self, now: float) -> WorkerLoad:
+    def take_load(self, now: float, spool_paused: bool = False) -> WorkerLoad:
         """The load since the previous call, and start a new window at `now`."""
         elapsed = 0.0 if self.window_since is None else now - self.window_since
-        probes_from, noted_from = self.window_from
+        probes_from, noted_from, errors_from = self.window_from
         recent = min(self.lateness_noted - noted_from, len(self.lateness_s))
         load = WorkerLoad(
             probes_per_s=round((self.probes - probes_from) / elapsed, 2) if elapsed > 0 else 0.0,
             p99_lateness_s=round(percentile(islice(reversed(self.lateness_s), recent), 0.99), 3),
+            internal_errors=self.internal_errors - errors_from,
+            spool_paused=spool_paused,
         )
-        self.window_since, self.window_from = now, (self.probes, self.lateness_noted)
+        self.window_since = now
+        self.window_from = (self.probes, self.lateness_noted, self.internal_errors)
         return load
 
 
@@ -125,6 +138,7 @@ class IngestRuntime:
         self._uplinks = KeyedLimiter(config.per_uplink)
         self._inflight: set[asyncio.Task[None]] = set()
         self._held: Leases | None = None
+        self._spool_paused = False
         self.motion: MotionWatch | None = None
         if config.motion_watch_max > 0:
             self.motion = MotionWatch(publisher, wall_clock, max_streams=config.motion_watch_max)
@@ -139,7 +153,7 @@ class IngestRuntime:
 
     async def renew_leases(self) -> None:
         try:
-            load = self.stats.take_load(self.monotonic())
+            load = self.stats.take_load(self.monotonic(), self._spool_paused)
             held = await asyncio.to_thread(self.leases.renew, load)
         except Exception:
             # Without the database no lease can be renewed. Probe on while the leases we
@@ -195,36 +209,95 @@ class IngestRuntime:
     # -- probing -----------------------------------------------------------------------
 
     async def probe(self, camera_id: str, due_at: float) -> None:
-        target = self._targets.get(camera_id)
-        if target is None:
-            return
-        self.stats.note_lateness(max(0.0, self.monotonic() - due_at))
-        before = self.states.get(camera_id, ProbeState())
-        where = Target(camera_id, target.district_code)
-        outcome: ProbeOutcome
+        """Probe one camera and put it back on the schedule, whatever happened.
+
+        A camera leaves supervision only by leaving `_targets` (its lease moved, or it
+        was removed from the registry): every other path ends in `reschedule`.
+        """
+        delay = self.config.policy.interval_s
+        try:
+            target = self._targets.get(camera_id)
+            if target is None:
+                return
+            self.stats.note_lateness(max(0.0, self.monotonic() - due_at))
+            outcome = await self._probe_outcome(target)
+            self._apply(camera_id, outcome)
+            delay = next_delay(outcome.state, self.config.policy)
+        except SpoolFull:
+            # Raced past the dispatcher's check: keep the old state so the next probe
+            # derives the same events again, once the spool has room.
+            self.stats.spool_full += 1
+        except Exception as error:
+            self._internal_error(camera_id, error)
+        finally:
+            self.schedule.reschedule(camera_id, due_at, delay, self.monotonic())
+
+    async def _probe_outcome(self, target: CameraTarget) -> ProbeOutcome:
+        before = self.states.get(target.camera_id, ProbeState())
+        where = Target(target.camera_id, target.district_code)
         async with self._uplinks.hold(target.uplink):
             try:
                 captured_at, verdict = await self.sampler.sample_and_judge(target)
             except ProbeError as error:
                 self.stats.failures += 1
-                outcome = after_probe_error(
+                self.stats.probes += 1
+                return after_probe_error(
                     where, before, self.wall_clock(), error, self.config.policy
                 )
-            else:
-                outcome = after_sample(where, before, captured_at, verdict, None)
         self.stats.probes += 1
-        self._apply(camera_id, outcome)
-        delay = next_delay(outcome.state, self.config.policy)
-        self.schedule.reschedule(camera_id, due_at, delay, self.monotonic())
+        return after_sample(where, before, captured_at, verdict, None)
+
+    def _internal_error(self, camera_id: str, error: Exception) -> None:
+        """Our own failure on this camera: counted, logged once per run, one `internal`
+        probe failure published; the camera's status is left as it was."""
+        self.stats.internal_errors += 1
+        target = self._targets.get(camera_id)
+        before = self.states.get(camera_id, ProbeState())
+        if before.internal_errors == 0:
+            log.error("camera %s: internal error while probing", camera_id, exc_info=error)
+        else:
+            log.debug("camera %s: internal error again: %r", camera_id, error)
+        if target is None:
+            return
+        detail = f"{type(error).__name__}: {error}"
+        outcome = after_internal_error(
+            Target(camera_id, target.district_code), before, self.wall_clock(), detail
+        )
+        self.states[camera_id] = outcome.state
+        try:
+            self._apply(camera_id, outcome)
+        except Exception:  # the publisher itself is what failed; the count and log remain
+            log.debug("camera %s: internal error not published", camera_id, exc_info=True)
 
     def _apply(self, camera_id: str, outcome: ProbeOutcome) -> None:
-        self.states[camera_id] = outcome.state
+        """Publish first, then keep the new state: if the spool refuses the events, the
+        state stays where it was and the next probe derives them again."""
+        if outcome.drafts and not self.publisher.has_room(len(outcome.drafts)):
+            raise SpoolFull(f"no room for {len(outcome.drafts)} events of camera {camera_id}")
         for draft in outcome.drafts:
             self.publisher.publish_event(draft)
             self.stats.events += 1
         if outcome.status is not None:
             self.publisher.publish_status(camera_id, outcome.status)
-        self.health.add(outcome.record)
+        self.states[camera_id] = outcome.state
+        if outcome.record is not None:
+            self.health.add(outcome.record)
+
+    def dispatch_due(self, now: float) -> int:
+        """Start the probes due at `now`, as many as the concurrency limit allows; none
+        while the event spool has no room (back-pressure: cameras wait and show as late,
+        none is dropped). Returns how many started."""
+        free = self.config.max_concurrent_probes - len(self._inflight)
+        if free <= 0 or not self._spool_has_room():
+            return 0
+        due = self.schedule.pop_due(now, free)
+        for probe in due:
+            self._spawn(probe.camera_id, probe.due_at)
+        return len(due)
+
+    @property
+    def inflight(self) -> frozenset[asyncio.Task[None]]:
+        return frozenset(self._inflight)
 
     def _spawn(self, camera_id: str, due_at: float) -> None:
         task = asyncio.create_task(self.probe(camera_id, due_at), name=f"probe-{camera_id}")
@@ -261,9 +334,7 @@ class IngestRuntime:
             if now >= next_save:
                 await self.save_baselines()
                 next_save = now + cfg.save_baselines_every_s
-            free = cfg.max_concurrent_probes - len(self._inflight)
-            for due in self.schedule.pop_due(now, free) if free > 0 else ():
-                self._spawn(due.camera_id, due.due_at)
+            self.dispatch_due(now)
             # Dispatch in ticks: waking for every finished probe (hundreds a second) costs
             # more CPU than the probes' own bookkeeping, and 50 ms is nothing next to the
             # lateness that matters (seconds).
@@ -276,6 +347,19 @@ class IngestRuntime:
                 await asyncio.wait_for(stop.wait(), timeout)
         await self.shutdown()
         return self.stats
+
+    def _spool_has_room(self) -> bool:
+        """Room for a burst of probes' events; says so once when it runs out and returns."""
+        room = self.publisher.has_room(self.config.spool_headroom)
+        if room == self._spool_paused:
+            self._spool_paused = not room
+            if room:
+                log.warning("spool has room again; probing resumes")
+            else:
+                log.error(
+                    "event spool is full (broker away for long?): probing paused until it drains"
+                )
+        return room
 
     async def shutdown(self) -> None:
         if self.motion is not None:
@@ -292,6 +376,7 @@ class IngestRuntime:
             "cameras": len(self._targets),
             "probes": self.stats.probes,
             "failures": self.stats.failures,
+            "internal_errors": self.stats.internal_errors,
             "events": self.stats.events + (self.motion.events if self.motion else 0),
             "motion_watched": len(self.motion.watched) if self.motion else 0,
             "p99_lateness_s": round(self.stats.lateness_p99(), 3),

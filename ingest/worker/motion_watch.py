@@ -28,6 +28,7 @@ from ingest.sources.failures import ProbeError
 from ingest.sources.http_client import HttpClient, HttpLimits
 from ingest.sources.mjpeg import MjpegSource
 from ingest.sources.rtsp import RtspSource
+from ingest.sources.sample import Sample
 
 log = logging.getLogger(__name__)
 WallClock = Callable[[], datetime]
@@ -59,6 +60,7 @@ class MotionWatch:
         self.config = config or MotionConfig()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self.events = 0
+        self.failures = 0
 
     @property
     def watched(self) -> frozenset[str]:
@@ -71,7 +73,14 @@ class MotionWatch:
         for camera in [c for c in self._tasks if c not in wanted]:
             self._tasks.pop(camera).cancel()
         for camera in wanted:
-            if camera not in self._tasks:
+            running = self._tasks.get(camera)
+            if running is not None and running.done():
+                # `_watch` reopens on every error it catches; a task that still ended
+                # is restarted here, at the next lease renewal, rather than lost.
+                log.error("motion watch %s had stopped; restarting it", camera)
+                self.failures += 1
+                running = None
+            if running is None:
                 task = asyncio.create_task(self._watch(targets[camera]), name=f"motion-{camera}")
                 self._tasks[camera] = task
 
@@ -89,33 +98,44 @@ class MotionWatch:
         return MjpegSource(self._http, url, clock=self.clock, credentials=target.credentials)
 
     async def _watch(self, target: CameraTarget) -> None:
+        """Watch one stream for good: any failure closes it and reopens it with back-off."""
         detector = MotionDetector(self.config)
         retry = RETRY_MIN_S
         while True:
-            source = self._open(target)
+            source: StreamSource | None = None
             try:
+                source = self._open(target)
                 async for sample in source.frames():
-                    result = detector.process(sample.gray, sample.captured_at.timestamp())
+                    self._detect(target, detector, sample)
                     retry = RETRY_MIN_S
-                    if result.event is not None:
-                        height, width = sample.gray.shape[:2]
-                        self.publisher.publish_event(
-                            EventDraft(
-                                EventType(result.event.value),
-                                target.camera_id,
-                                target.district_code,
-                                motion_data(result, width, height),
-                                ts=sample.captured_at,
-                            )
-                        )
-                        self.events += 1
             except ProbeError as error:
                 log.info("motion watch %s: %s; reopening in %.0f s", target.camera_id, error, retry)
+            except Exception:  # our own failure (a bug, a full spool): log it, reopen
+                self.failures += 1
+                log.exception("motion watch %s failed; reopening", target.camera_id)
             finally:
-                await source.aclose()
+                if source is not None:
+                    with contextlib.suppress(Exception):
+                        await source.aclose()
             await asyncio.sleep(retry)
             retry = min(retry * 2, RETRY_MAX_S)
             detector.reset()
+
+    def _detect(self, target: CameraTarget, detector: MotionDetector, sample: Sample) -> None:
+        result = detector.process(sample.gray, sample.captured_at.timestamp())
+        if result.event is None:
+            return
+        height, width = sample.gray.shape[:2]
+        self.publisher.publish_event(
+            EventDraft(
+                EventType(result.event.value),
+                target.camera_id,
+                target.district_code,
+                motion_data(result, width, height),
+                ts=sample.captured_at,
+            )
+        )
+        self.events += 1
 
     async def close(self) -> None:
         for task in self._tasks.values():

@@ -10,12 +10,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from bus.mqtt_url import parse_mqtt_url
+from bus.subscriber import Delivery, Subscriber, SubscriberOptions, raw_payload
 
 MOSQUITTO = shutil.which("mosquitto") or (
     "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
@@ -32,59 +29,41 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
 
 
 class Recorder:
-    """A subscriber that records every message it receives, with its retain flag."""
+    """A `bus` Subscriber that records every message it receives, with its retain flag."""
 
     def __init__(self, url: str, topic_filter: str, client_id: str = "", *, clean: bool = True):
-        endpoint = parse_mqtt_url(url)
-        self.messages: list[mqtt.MQTTMessage] = []
+        self.messages: list[Delivery] = []
         self._lock = threading.Lock()
-        self._subscribed = threading.Event()
         self._filter = topic_filter
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            clean_session=clean,
-            protocol=mqtt.MQTTv311,
+        options = SubscriberOptions(
+            client_id=client_id or f"recorder-{time.time_ns()}",
+            filters=(topic_filter,),
+            persistent=not clean,
+            reconnect_min_s=1,
+            reconnect_max_s=1,
+            keepalive_s=10,
         )
-        if endpoint.username is not None:
-            self.client.username_pw_set(endpoint.username, endpoint.password)
-        self.client.on_connect = self._on_connect
-        self.client.on_disconnect = lambda *args: self._subscribed.clear()
-        self.client.on_subscribe = lambda *args: self._subscribed.set()
-        self.client.on_message = self._on_message
-        self.client.reconnect_delay_set(1, 1)
-        self.client.connect(endpoint.host, endpoint.port, keepalive=10)
-        self.client.loop_start()
-        wait_until(self._subscribed.is_set, 10, f"subscription to {topic_filter}")
+        self.subscriber = Subscriber(parse_mqtt_url(url), options, raw_payload, self._record)
+        self.subscriber.start()
+        self.wait_subscribed()
 
-    def _on_connect(self, client: mqtt.Client, userdata: object, flags: Any, *args: object) -> None:
-        if flags.session_present:
-            # The broker kept our subscription. Subscribing again would replace it, and
-            # Mosquitto can drop a message routed to it in between (seen: the first one
-            # replayed after a restart), so a persistent consumer must not.
-            self._subscribed.set()
-            return
-        self._subscribed.clear()
-        client.subscribe(self._filter, qos=1)
-
-    def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
+    def _record(self, payload: bytes, delivery: Delivery) -> None:
         with self._lock:
-            self.messages.append(msg)
+            self.messages.append(delivery)
 
     @property
     def subscribed(self) -> bool:
-        return self._subscribed.is_set()
+        return self.subscriber.connected and self.subscriber.wait_subscribed(0)
 
     def wait_subscribed(self, timeout: float = 10) -> None:
-        wait_until(self._subscribed.is_set, timeout, f"subscription to {self._filter}")
+        wait_until(lambda: self.subscribed, timeout, f"subscription to {self._filter}")
 
-    def received(self, topic_part: str = "") -> list[mqtt.MQTTMessage]:
+    def received(self, topic_part: str = "") -> list[Delivery]:
         with self._lock:
             return [m for m in self.messages if topic_part in m.topic]
 
     def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+        self.subscriber.stop()
 
     def __enter__(self) -> Recorder:
         return self

@@ -67,7 +67,7 @@ def test_events_arrive_once_each_and_leave_the_spool(
     assert event_seqs(recorder) == list(range(1, 301))
     first = recorder.received("/events/")[0]
     assert decode(first.topic, first.payload) in sent
-    assert not first.retain
+    assert not first.retained
     assert spool.pending == 0
     assert (counters.spooled, counters.acked, counters.pending) == (300, 300, 0)
 
@@ -112,7 +112,7 @@ def test_status_and_presence_are_retained(mqtt_url: str, spool: Spool, worker: s
             wait_until(lambda: len(late.received(status)) >= 1, 10, "the retained status")
             wait_until(lambda: len(late.received(presence)) >= 1, 10, "retained presence")
             retained = late.received(status)[-1]
-            assert retained.retain
+            assert retained.retained
             assert decode_status(retained.payload).state == {"status": "online", "faults": []}
             assert late.received(presence)[-1].payload == b"online"
     with Recorder(mqtt_url, worker_topic(opts.topic_prefix, worker)) as after:
@@ -139,7 +139,7 @@ def test_last_will_says_offline_when_the_socket_dies(
                 15,
                 "the broker to publish the last will",
             )
-            assert watcher.received()[-1].retain
+            assert watcher.received()[-1].retained
     finally:
         publisher.close(timeout=1)
 

@@ -13,7 +13,7 @@ from ingest.simulator.catalog import scene_slot
 from ingest.simulator.faults import FaultKind, FaultRule
 from ingest.simulator.pool import FramePool, PoolConfig, build_pool, osd_text, render_osd_band
 from ingest.simulator.scenes import synthetic_sources
-from tests.conftest import clips_dir
+from tests.conftest import require_clips
 
 from .conftest import SMALL, T0, decode
 
@@ -114,9 +114,7 @@ def test_build_pool_falls_back_to_synthetic_scenes(tmp_path: Path) -> None:
 
 @pytest.mark.clips
 def test_pool_from_the_real_clips() -> None:
-    folder = clips_dir()
-    if not folder.is_dir():
-        pytest.skip(f"no clips in {folder}")
+    folder = require_clips()
     config = PoolConfig(frames_per_scene=3)
     pool = build_pool(folder, config)
     assert pool.scene_count == len([p for p in folder.iterdir() if p.suffix in {".mp4", ".avi"}])

@@ -73,3 +73,19 @@ def test_bad_options_are_refused() -> None:
         DecodeOptions(gray_width=0)
     with pytest.raises(ValueError, match="thumb_width"):
         DecodeOptions(gray_width=100, thumb_width=200)
+
+
+@pytest.mark.parametrize(("width", "height"), [(20_000, 16), (16, 2_000), (1, 1), (12, 12)])
+def test_pictures_no_camera_makes_are_a_decode_error_not_a_crash(width: int, height: int) -> None:
+    ok, encoded = cv2.imencode(".jpg", np.full((height, width, 3), 128, np.uint8))
+    assert ok
+    with pytest.raises(ProbeError) as caught:
+        decode_jpeg(encoded.tobytes())
+    assert caught.value.code is ProbeFailure.DECODE_ERROR
+    assert f"{width}x{height}" in caught.value.detail
+
+
+def test_a_wide_panorama_is_still_judged() -> None:
+    ok, encoded = cv2.imencode(".jpg", np.full((360, 1920, 3), 128, np.uint8))
+    assert ok
+    assert decode_jpeg(encoded.tobytes()).gray.shape[1] == DecodeOptions().gray_width

@@ -17,7 +17,7 @@ from ingest.sources import (
     VideoFileSource,
     image_files,
 )
-from tests.conftest import clips_dir
+from tests.conftest import require_clips
 from tests.ingest.sources.camera_server import camera_jpeg
 from tests.ingest.sources.fake_clock import FakeClock
 
@@ -66,9 +66,7 @@ async def test_missing_and_unreadable_files(tmp_path: Path, clock: FakeClock) ->
 
 
 async def test_real_clip_when_present(clock: FakeClock) -> None:
-    clip = clips_dir() / "traffic-640x360.avi"
-    if not clip.is_file():
-        pytest.skip(f"{clip} is absent (shared clips not mounted)")
+    clip = require_clips("traffic-640x360.avi") / "traffic-640x360.avi"
     async with VideoFileSource(clip, clock=clock) as source:
         sample = await source.sample()
     assert sample.source_size == (640, 360)

@@ -18,7 +18,7 @@ from ingest.simulator.inventory import write_inventory
 from ingest.simulator.pool import PoolConfig
 from ingest.simulator.server import SimulatorConfig, build_simulator
 from ingest.worker.motion_watch import MotionWatch, motion_data
-from tests.conftest import clips_dir
+from tests.conftest import clips_dir, require_clips
 from tests.ingest.worker.test_worker_e2e import Collector
 
 
@@ -33,8 +33,7 @@ def test_motion_data_gives_boxes_as_fractions() -> None:
 
 @pytest.mark.clips
 def test_a_watched_key_site_publishes_motion_start(mqtt_url: str, tmp_path: Path) -> None:
-    if not clips_dir().is_dir():
-        pytest.skip(f"the real clips are not at {clips_dir()}")
+    require_clips()
     port = free_port()
     inventory = tmp_path / "inv"
     write_inventory(inventory, 8, banners=1, base_url=f"http://127.0.0.1:{port}", seed=3)

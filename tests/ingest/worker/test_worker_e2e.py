@@ -15,12 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
 
 from bus.embedded_broker import free_port
+from bus.events import decode
+from bus.mqtt_url import parse_mqtt_url
+from bus.subscriber import Delivery, Subscriber, SubscriberOptions
+from bus.topics import events_filter
 from ingest.analysis.health_config import HealthConfig
 from ingest.fleet.leases import LeaseConfig, LeaseManager
 from ingest.probing.analysis_pool import AnalysisPool
@@ -65,28 +67,34 @@ def _utc() -> datetime:
 
 
 class Collector:
+    """Every event under `prefix`, strictly decoded by the bus, kept as its JSON document."""
+
     def __init__(self, url: str, prefix: str) -> None:
-        host, port = url.removeprefix("mqtt://").rsplit(":", 1)
         self.events: list[dict[str, Any]] = []
         self.lock = threading.Lock()
-        client_id = f"e2e-{time.time_ns()}"
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
-        self.client.on_message = self._on_message
-        self.client.connect(host, int(port))
-        self.client.subscribe(f"{prefix}/v1/events/#", qos=1)
-        self.client.loop_start()
+        options = SubscriberOptions(
+            client_id=f"e2e-{time.time_ns()}", filters=(events_filter(prefix),), persistent=False
+        )
+        self.subscriber = Subscriber(parse_mqtt_url(url), options, self._decode, self._keep)
+        self.subscriber.start()
+        assert self.subscriber.wait_subscribed(10), "the collector could not subscribe"
 
-    def _on_message(self, _c: Any, _u: Any, message: mqtt.MQTTMessage) -> None:
+    @staticmethod
+    def _decode(topic: str, payload: bytes) -> dict[str, Any]:
+        decode(topic, payload)  # the contract holds, or this raises MalformedEvent
+        document: dict[str, Any] = json.loads(payload)
+        return document
+
+    def _keep(self, event: dict[str, Any], _delivery: Delivery) -> None:
         with self.lock:
-            self.events.append(json.loads(message.payload))
+            self.events.append(event)
 
     def of(self, kind: str) -> list[dict[str, Any]]:
         with self.lock:
             return [e for e in self.events if e["type"] == kind]
 
     def close(self) -> None:
-        self.client.loop_stop()
-        self.client.disconnect()
+        self.subscriber.stop()
 
 
 @pytest.fixture
