@@ -20,6 +20,7 @@ from ingest.analysis.health import HealthChecker
 from ingest.analysis.health_codes import HealthVerdict
 from ingest.analysis.health_config import HealthConfig
 from ingest.sources.jpeg import DecodeOptions, decode_jpeg
+from ingest.sources.sample import payload_digest
 
 
 @dataclass(slots=True)
@@ -54,7 +55,8 @@ def _analyse(
         )
         _worker.checkers[camera_id] = checker
     frame = decode_jpeg(jpeg, _worker.decode)
-    return checker.check(frame.gray, t, color=frame.thumb), frame.source_size
+    digest = payload_digest(jpeg)
+    return checker.check(frame.gray, t, color=frame.thumb, payload_digest=digest), frame.source_size
 
 
 def _states(camera_ids: list[str] | None) -> dict[str, dict[str, Any]]:

@@ -160,7 +160,7 @@ def test_probes_every_camera_and_publishes_offline_and_faults(
         motion_watch_max=4,
     )
     leases = LeaseManager(db, "e2e-worker", _utc, LeaseConfig(shards=8))
-    health = HealthConfig(raise_after=2, clear_after=2)
+    health = HealthConfig.immediate(raise_after=2, clear_after=2)  # seconds-scale test: no minimum times
 
     sim_started: list[float] = []
 
