@@ -37,6 +37,30 @@ def clips_dir() -> Path:
     return Path(os.environ.get("GRIDWATCH_CLIPS_DIR", REPO.parent / "shared" / "data" / "clips"))
 
 
+CLIP_FILES = (
+    "traffic-640x360.avi",
+    "cctv-street-320x240.avi",
+    "pedestrians-480x360.avi",
+    "car-traffic-640x360.mp4",
+    "still-room-768x432.mp4",
+)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked `clips` skip when the real clips are absent, and fail instead on CI
+    (CI=true), where a missing folder must not pass as a green run."""
+    if item.get_closest_marker("clips") is None:
+        return
+    folder = clips_dir()
+    missing = [name for name in CLIP_FILES if not (folder / name).is_file()]
+    if not missing:
+        return
+    message = f"real clips missing from {folder}: {', '.join(missing)} (set GRIDWATCH_CLIPS_DIR)"
+    if os.environ.get("CI", "").strip().lower() == "true":
+        pytest.fail(f"CI=true and {message}", pytrace=False)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def mqtt_url() -> Iterator[str]:
     """A real broker: the one named by GRIDWATCH_TEST_MQTT_URL, or an embedded amqtt."""

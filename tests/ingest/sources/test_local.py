@@ -65,10 +65,9 @@ async def test_missing_and_unreadable_files(tmp_path: Path, clock: FakeClock) ->
     assert unreadable.value.code in (ProbeFailure.DECODE_ERROR, ProbeFailure.NO_VIDEO)
 
 
+@pytest.mark.clips
 async def test_real_clip_when_present(clock: FakeClock) -> None:
     clip = clips_dir() / "traffic-640x360.avi"
-    if not clip.is_file():
-        pytest.skip(f"{clip} is absent (shared clips not mounted)")
     async with VideoFileSource(clip, clock=clock) as source:
         sample = await source.sample()
     assert sample.source_size == (640, 360)
