@@ -80,7 +80,10 @@ class HealthConfig:
         pictures are the same picture; a ticking clock touches too few cells to count.
     frozen_noise_ratio: a change below this fraction of the camera's learned still
         noise floor (by day and by night apart) is a frozen picture re-encoded with
-        fresh encoder noise, not a live sensor.
+        fresh encoder noise, not a live sensor. Off (0) by default: a floor learned
+        on a busy picture can sit far above a later quiet one, and quiet samples are
+        never learned, so a quiet still scene would read as frozen (seen on the
+        simulated cameras of the e2e test).
     occluded_cells: share of the textured grid cells that lost their texture and
         contrast at or above which the lens is covered.
     cover_ratio: a cell is covered when both its fine detail and its contrast fell
@@ -115,7 +118,7 @@ class HealthConfig:
     dark_mean: float = 30.0
     overexposed_clipped: float = 0.35
     frozen_level: float = 0.1
-    frozen_noise_ratio: float = 0.35
+    frozen_noise_ratio: float = 0.0
     occluded_cells: float = 0.2
     cover_ratio: float = 0.35
     moved_tiles: float = 0.3

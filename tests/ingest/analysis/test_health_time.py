@@ -93,10 +93,14 @@ def test_freeze_reencoded_with_faint_noise_is_frozen_but_sensor_level_noise_is_a
     def reencoded(sigma: float) -> Paint:
         return lambda p, t: render(stuck, rng, noise=sigma)
 
-    faint = _first_raise(reencoded(0.2), 1.0, 200.0)
+    faint = _first_raise(reencoded(0.2), 1.0, 200.0, HealthConfig(frozen_noise_ratio=0.35))
     assert FaultCode.FROZEN in faint
     # Fresh noise as strong as the live sensor's (2.0 in `scenes.render`) looks live.
-    assert FaultCode.FROZEN not in _first_raise(reencoded(2.0), 1.0, 200.0)
+    assert FaultCode.FROZEN not in _first_raise(
+        reencoded(2.0), 1.0, 200.0, HealthConfig(frozen_noise_ratio=0.35)
+    )
+    # Off by default: the floor is not trusted unless a camera opts in.
+    assert FaultCode.FROZEN not in _first_raise(reencoded(0.2), 1.0, 200.0)
 
 
 def test_passer_by_close_to_the_lens_is_not_a_moved_view() -> None:
