@@ -1,5 +1,6 @@
 """Speed of the analysis kernels on one core, against OpenCV's MOG2 and KNN, and the
-labelled detection evaluation (see `benchmarks.detection_eval`).
+labelled health evaluation (see `benchmarks.detection_eval`, split into tuning and
+evaluation clips in `benchmarks.clips`).
 
 Every figure is the mean (and median) of per-frame `time.perf_counter` readings
 over `repeats` passes through distinct decoded frames, so the input comes in
@@ -18,7 +19,7 @@ import cv2
 import numpy as np
 
 from benchmarks import clips as clip_files
-from benchmarks import detection_eval, motion_eval
+from benchmarks import detection_eval, health_summary, motion_eval
 from ingest.analysis.frames import prepare_sample, to_gray
 from ingest.analysis.health import HealthChecker
 from ingest.analysis.motion import MotionDetector
@@ -98,7 +99,8 @@ def motion_quality(directory: Path) -> tuple[list[motion_eval.MotionScore], int]
     scores = []
     starts = 0
     for index, name in enumerate(names):
-        donor = donors[names[(index + 2) % len(names)]]
+        # The donor pairs of the first four clips, kept so figures stay comparable.
+        donor = donors[names[(index + 2) % 4]]
         scores.append(motion_eval.score_motion(name, plates[name], donor))
         for case in ("ramp-up", "ramp-down", "timestamp"):
             starts += motion_eval.quiet_scene_starts(name, plates[name], case).starts
@@ -141,25 +143,7 @@ def run(
     figures["f_measure_mean"] = round(statistics.fmean(s.f_measure for s in scores), 4)
     figures["quiet_motion_starts"] = quiet_starts
 
-    results = detection_eval.evaluate(directory)
-    table = detection_eval.summarize(results)
-    report(
-        f"health checks, {len(results)} runs, sampled every {detection_eval.SAMPLE_STEP}th frame:"
-    )
-    report(
-        f"  {'code':12s} {'runs':>4s} {'detected':>8s} {'delay':>6s} {'worst':>6s} {'FA/1000':>8s}"
-    )
-    for code, row in table.items():
-        report(
-            f"  {code:12s} {row['runs']:4.0f} {row['detection_rate']:8.0%} {row['mean_delay']:6.2f}"
-            f" {row['max_delay']:6.0f} {row['false_per_1000']:8.2f}"
-        )
-    failed = [f"{r.clip}/{r.scenario}" for r in results if not r.passed]
-    clean = sum(r.clean_samples for r in results)
-    alarms = sum(len(r.false_alarms) for r in results)
-    report(f"  clean samples {clean}, false alarms {alarms}, failed runs: {failed or 'none'}")
-    figures["health_runs"] = len(results)
-    figures["health_failed_runs"] = len(failed)
-    figures["health_clean_samples"] = clean
-    figures["health_false_alarms"] = alarms
+    found = detection_eval.evaluate(directory)
+    health_summary.report(found, report)
+    figures.update(health_summary.figures(found))
     return figures

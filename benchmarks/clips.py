@@ -16,6 +16,17 @@ CLIP_NAMES = (
     "cctv-street-320x240.avi",
     "pedestrians-480x360.avi",
     "car-traffic-640x360.mp4",
+    "still-room-768x432.mp4",
+)
+# Chosen before any threshold of the time rules, FROZEN or MOVED was tuned; new
+# settings are tuned on TUNING_CLIPS only. The older thresholds (cover, blur, noise,
+# colour) were tuned on the first four clips before this split existed, so only
+# still-room is unseen by every threshold; say so when quoting evaluation figures.
+TUNING_CLIPS = ("traffic-640x360.avi", "cctv-street-320x240.avi")
+EVALUATION_CLIPS = (
+    "pedestrians-480x360.avi",
+    "car-traffic-640x360.mp4",
+    "still-room-768x432.mp4",
 )
 
 Frame = npt.NDArray[np.uint8]

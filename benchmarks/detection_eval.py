@@ -1,252 +1,281 @@
-"""Labelled evaluation of the health checks (and motion) on the real clips.
+"""Labelled evaluation of the health checks on the real clips.
 
-Faults are painted onto real frames with a known onset; negative cases
-(lighting ramps, heavy traffic, rain, starved encoders) must raise nothing.
+Clean clips run at several sampling rates (every frame, 1 per second, 1 per 10 s,
+and 1 per second with a 60 s gap) and must raise nothing. Faults are painted onto
+real frames from a known onset (`ONSET_S`) and sampled once a second; a fault is
+detected when its code is raised within its minimum time plus one sample.
 
-Sampling: the health checker sees every `SAMPLE_STEP`-th frame (0.13 s at
-30 fps, 0.4 s at 10 fps). In production a camera is sampled every few seconds;
-the clips are 12-80 s long, so a denser sampling is the only way to get enough
-samples from them. Consecutive samples are therefore *more* alike than in
-production, which makes the freeze check's job harder, not easier.
+The clips are 12-140 s long. Schedules longer than a clip play it back and forth
+(frame index reflected at the ends), so a slow schedule sees real frames in a real
+order; consecutive samples then differ more than on a live still camera, and the
+same frame can come back, which is why clean samples are counted once each
+(`distinct`, by a digest of the reduced picture).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from benchmarks import clips as clip_files
-from benchmarks.motion_eval import compose, movers_for
+from benchmarks import health_scenarios
+from benchmarks.health_scenarios import FREEZE_NONE, Frame, Scenario
 from bus.vocabulary import FaultCode
-from ingest.analysis.frames import prepare_sample
+from ingest.analysis.frames import Sample, prepare_sample
 from ingest.analysis.health import HealthChecker
-from ingest.simulator import fault_painter as fi
+from ingest.analysis.health_config import HealthConfig
 
-SAMPLE_STEP = 4
-ONSET = 30
-"""Sample index at which a fault starts (after the 5 learning samples and 25 more)."""
-AFTER_ONSET = 15
-DETECT_WITHIN = 5
-MAX_SAMPLES = 150
-
-Frame = fi.Frame
-Painter = Callable[[Frame, int, float, np.random.Generator], Frame]
-"""Paints the scenario onto a clean frame: (frame, sample index, time s, rng) -> frame."""
+ONSET_S = 30.0
+"""Fault onset: after the baseline is learned at one sample a second."""
+FAULT_PERIOD_S = 1.0
+AFTER_S = 15.0
+"""Fault runs continue this long past the fault's minimum time."""
+NEGATIVE_S = 90.0
+_MAX_WIDTH = 640
 
 
 @dataclass(frozen=True, slots=True)
-class Scenario:
-    """expected: the code that must be raised from `onset_sample` on (None: nothing may be)."""
+class Rate:
+    """A sampling schedule: one sample every `period_s` (None: every frame of the clip,
+    once through) for `duration_s`, with no samples inside `gap` (start, end) s."""
 
     name: str
-    expected: FaultCode | None
-    paint: Painter
-    early_from: int = ONSET
+    period_s: float | None
+    duration_s: float
+    gap: tuple[float, float] | None = None
+
+
+RATES = (
+    Rate("every frame", None, 0.0),
+    Rate("1 s", 1.0, 300.0),
+    Rate("10 s", 10.0, 900.0),
+    Rate("1 s, 60 s gap", 1.0, 240.0, (90.0, 150.0)),
+)
+
+
+@dataclass(slots=True)
+class LoadedClip:
+    """A clip decoded once: reduced samples of every frame, full frames where needed."""
+
+    name: str
+    fps: float
+    count: int
+    reduced: list[Sample]
+    full: dict[int, Frame]
+
+    def index_at(self, t: float) -> int:
+        """Frame shown at `t` s when the clip plays back and forth."""
+        cycle = max(1, 2 * self.count - 2)
+        k = int(t * self.fps + 1e-6) % cycle
+        return k if k < self.count else cycle - k
 
 
 @dataclass(frozen=True, slots=True)
 class RunResult:
     clip: str
     scenario: str
+    rate: str
     expected: FaultCode | None
-    detected_at: int | None
-    delay: int | None
+    delay_s: float | None
+    limit_s: float
     false_alarms: tuple[str, ...]
-    clean_samples: int
     other_codes: tuple[str, ...]
+    family: str = ""
+    size: float = 0.0
+
+    @property
+    def detected(self) -> bool:
+        return self.delay_s is not None and self.delay_s <= self.limit_s + 1e-6
 
     @property
     def passed(self) -> bool:
-        if self.false_alarms:
-            return False
-        if self.expected is None:
-            return True
-        return self.delay is not None and self.delay <= DETECT_WITHIN
+        return not self.false_alarms and (self.expected is None or self.detected)
 
 
 @dataclass(slots=True)
-class CheckSummary:
-    runs: int = 0
-    detected: int = 0
-    delays: list[int] = field(default_factory=list)
+class CleanCounter:
+    """Clean samples seen, each distinct picture once."""
+
+    digests: set[bytes]
+
+    def add(self, sample: Sample) -> None:
+        self.digests.add(hashlib.blake2b(sample.gray.tobytes(), digest_size=12).digest())
 
 
-def _scale(frame: Frame) -> float:
-    return float(frame.shape[1]) / 640.0
+def _times(rate: Rate, fps: float, count: int) -> Iterator[float]:
+    if rate.period_s is None:
+        yield from (i / fps for i in range(count))
+        return
+    steps = int(rate.duration_s / rate.period_s)
+    for i in range(steps + 1):
+        t = i * rate.period_s
+        if rate.gap is None or not rate.gap[0] <= t < rate.gap[1]:
+            yield t
 
 
-def _after(onset: int, fault: Painter) -> Painter:
-    def paint(frame: Frame, index: int, t: float, rng: np.random.Generator) -> Frame:
-        return fault(frame, index, t, rng) if index >= onset else frame
-
-    return paint
+def fault_times(config: HealthConfig, code: FaultCode | None) -> list[float]:
+    end = ONSET_S + (NEGATIVE_S if code is None else config.min_time_s(code) + AFTER_S)
+    return [i * FAULT_PERIOD_S for i in range(int(end / FAULT_PERIOD_S) + 1)]
 
 
-def _blur_ramp(frame: Frame, index: int, t: float, rng: np.random.Generator) -> Frame:
-    # Reaches sigma 2 (at 640 px wide) at the onset, keeps growing to 4.
-    sigma = min(4.0, max(0.0, 2.0 * (index - (ONSET - 4)) / 4.0))
-    return fi.blur(frame, sigma * _scale(frame))
+def _decode(path: Path) -> cv2.VideoCapture:
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        raise FileNotFoundError(f"cannot open clip {path}")
+    return capture
 
 
-def _ticking(frame: Frame, index: int, t: float, rng: np.random.Generator) -> Frame:
-    return fi.draw_timestamp(frame, t)
+def _at_most_640(frame: Frame) -> Frame:
+    height, width = frame.shape[:2]
+    if width <= _MAX_WIDTH:
+        return frame
+    size = (_MAX_WIDTH, round(height * _MAX_WIDTH / width))
+    return np.asarray(cv2.resize(frame, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
-def _lighting(direction: float) -> Painter:
-    def paint(frame: Frame, index: int, t: float, rng: np.random.Generator) -> Frame:
-        # ±40 % over 10 s of clip time, from the onset on, then held.
-        progress = min(max((t - _onset_time[0]) / 10.0, 0.0), 1.0) if index >= ONSET else 0.0
-        return fi.illumination(frame, 1.0 + direction * 0.4 * progress)
-
-    return paint
-
-
-_onset_time = [0.0]
-
-
-def scenarios() -> tuple[Scenario, ...]:
-    def at_onset(code: FaultCode | None, name: str, fault: Painter) -> Scenario:
-        return Scenario(name, code, _after(ONSET, fault))
-
-    return (
-        Scenario("blur-ramp", FaultCode.BLURRED, _blur_ramp, early_from=ONSET - 4),
-        at_onset(FaultCode.BLURRED, "blur-3px", lambda f, i, t, r: fi.blur(f, 3 * _scale(f))),
-        at_onset(FaultCode.OCCLUDED, "cover-full", lambda f, i, t, r: fi.cover(f)),
-        at_onset(FaultCode.OCCLUDED, "cover-left-40", lambda f, i, t, r: fi.cover(f, 0.4)),
-        at_onset(
-            FaultCode.OCCLUDED,
-            "cover-corner-30",
-            lambda f, i, t, r: fi.cover(f, 0.3, colour=(30, 30, 35), side="bottom-right"),
-        ),
-        at_onset(
-            FaultCode.OCCLUDED,
-            "cover-translucent",
-            lambda f, i, t, r: fi.cover(f, 1.0, 0.7, (200, 200, 200)),
-        ),
-        at_onset(
-            FaultCode.OCCLUDED,
-            "cover-translucent-top-50",
-            lambda f, i, t, r: fi.cover(f, 0.5, 0.6, (210, 210, 210), side="top"),
-        ),
-        at_onset(FaultCode.MOVED, "shift-5", lambda f, i, t, r: fi.shift(f, 0.05)),
-        at_onset(FaultCode.MOVED, "shift-10-diag", lambda f, i, t, r: fi.shift(f, -0.1, 0.1)),
-        at_onset(FaultCode.MOVED, "shift-15", lambda f, i, t, r: fi.shift(f, -0.15)),
-        at_onset(FaultCode.MOVED, "rotate-3", lambda f, i, t, r: fi.rotate(f, 3)),
-        at_onset(FaultCode.MOVED, "rotate-5", lambda f, i, t, r: fi.rotate(f, -5)),
-        Scenario("freeze-ticking", FaultCode.FROZEN, _ticking),  # frozen by the runner
-        at_onset(FaultCode.NO_SIGNAL, "black", lambda f, i, t, r: fi.black(f)),
-        at_onset(FaultCode.NO_SIGNAL, "blue-screen", lambda f, i, t, r: fi.no_signal_screen(f)),
-        at_onset(FaultCode.TOO_DARK, "dark", lambda f, i, t, r: fi.darken(f)),
-        at_onset(FaultCode.OVEREXPOSED, "overexposed", lambda f, i, t, r: fi.overexpose(f)),
-        at_onset(FaultCode.COLOR_CAST, "colour-cast", lambda f, i, t, r: fi.colour_cast(f)),
-        at_onset(FaultCode.NOISY, "noise-20", lambda f, i, t, r: fi.gaussian_noise(f, 20, r)),
-        Scenario("light-up-40", None, _lighting(+1.0)),
-        Scenario("light-down-40", None, _lighting(-1.0)),
-        at_onset(None, "rain", lambda f, i, t, r: fi.rain(f, r)),
-        at_onset(None, "jpeg-q15", lambda f, i, t, r: fi.jpeg(f, 15)),
-        at_onset(None, "ticking-clock", lambda f, i, t, r: fi.draw_timestamp(f, t)),
-    )
+def load_clip(path: Path, config: HealthConfig, faults: bool) -> LoadedClip:
+    """Decode twice: every frame reduced, then full frames (at most 640 wide) only at
+    the fault runs' times (the frame count in a header is not to be trusted)."""
+    capture = _decode(path)
+    clip = LoadedClip(path.name, capture.get(cv2.CAP_PROP_FPS) or 25.0, 0, [], {})
+    try:
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            clip.reduced.append(prepare_sample(np.asarray(frame, dtype=np.uint8)))
+    finally:
+        capture.release()
+    clip.count = len(clip.reduced)
+    if not clip.count:
+        raise ValueError(f"clip {path} has no readable frames")
+    if not faults:
+        return clip
+    longest = max(fault_times(config, code)[-1] for code in (*FaultCode, None))
+    wanted = {clip.index_at(i * FAULT_PERIOD_S) for i in range(int(longest) + 1)}
+    capture = _decode(path)
+    try:
+        for index in range(max(wanted) + 1):
+            if not capture.grab():
+                break
+            if index not in wanted:
+                continue
+            clip.full[index] = _at_most_640(np.asarray(capture.retrieve()[1], dtype=np.uint8))
+    finally:
+        capture.release()
+    return clip
 
 
-def _frames_for(scenario: Scenario, frames: tuple[Frame, ...]) -> Iterator[Frame]:
-    """The clean frames the scenario paints on; a freeze repeats the onset frame."""
-    for index, frame in enumerate(frames):
-        yield frames[ONSET] if scenario.name == "freeze-ticking" and index >= ONSET else frame
-
-
-def run_scenario(
-    clip: clip_files.Clip, scenario: Scenario, frames: tuple[Frame, ...], seed: int = 3
+def run_clean(
+    clip: LoadedClip, rate: Rate, config: HealthConfig, counter: CleanCounter
 ) -> RunResult:
-    rng = np.random.default_rng(seed)
-    checker = HealthChecker()
-    period = clip.step / clip.fps
-    _onset_time[0] = ONSET * period
-    detected_at: int | None = None
-    false_alarms: list[str] = []
-    other: set[str] = set()
-    clean = 0
-    for index, frame in enumerate(_frames_for(scenario, frames)):
-        t = index * period
-        sample = prepare_sample(scenario.paint(frame, index, t, rng))
+    checker = HealthChecker(config)
+    alarms: list[str] = []
+    for t in _times(rate, clip.fps, clip.count):
+        sample = clip.reduced[clip.index_at(t)]
+        counter.add(sample)
         verdict = checker.check(sample.gray, t, color=sample.thumb)
-        faulty_now = scenario.expected is not None and index >= scenario.early_from
-        if not faulty_now:
-            clean += 1
-        for raised in verdict.raised:
-            if not faulty_now:
-                false_alarms.append(f"{raised.code.value}@{index}")
-            elif raised.code is scenario.expected and detected_at is None:
-                detected_at = index
+        alarms.extend(f"{f.code.value}@{t:.1f}s" for f in verdict.raised)
+    return RunResult(clip.name, "untouched", rate.name, None, None, 0.0, tuple(alarms), ())
+
+
+def run_fault(
+    clip: LoadedClip,
+    scenario: Scenario,
+    config: HealthConfig,
+    counter: CleanCounter,
+    seed: int = 3,
+) -> RunResult:
+    """One scenario at one sample a second; raises before the onset are false alarms."""
+    rng = np.random.default_rng(seed)
+    checker = HealthChecker(config)
+    onset_frame = clip.full[clip.index_at(ONSET_S)]
+    detected: float | None = None
+    alarms: list[str] = []
+    other: set[str] = set()
+    for t in fault_times(config, scenario.expected):
+        frame = clip.full[clip.index_at(t)]
+        since = t - ONSET_S
+        if since >= 0:
+            if scenario.freeze != FREEZE_NONE:
+                frame = onset_frame
+            frame = scenario.paint(frame, since, t, rng)
+        sample = prepare_sample(frame)
+        faulty = since >= 0 and scenario.expected is not None
+        if not faulty:
+            counter.add(sample)
+        verdict = checker.check(sample.gray, t, color=sample.thumb)
+        for fault in verdict.raised:
+            if not faulty:
+                alarms.append(f"{fault.code.value}@{t:.0f}s")
+            elif fault.code is scenario.expected and detected is None:
+                detected = since
             else:
-                other.add(raised.code.value)
-    delay = None if detected_at is None else detected_at - ONSET
+                other.add(fault.code.value)
+    limit = 0.0
+    if scenario.expected is not None:
+        limit = config.min_time_s(scenario.expected) + FAULT_PERIOD_S
     return RunResult(
         clip.name,
         scenario.name,
+        "1 s",
         scenario.expected,
-        detected_at,
-        delay,
-        tuple(false_alarms),
-        clean,
+        detected,
+        limit,
+        tuple(alarms),
         tuple(sorted(other)),
+        scenario.family,
+        scenario.size,
     )
 
 
-def evaluate_clip(path: Path, names: tuple[str, ...] | None = None) -> list[RunResult]:
-    """Every scenario (or those in `names`) plus the untouched clip, on one clip."""
-    clip = clip_files.read_clip(path, step=SAMPLE_STEP, limit=MAX_SAMPLES)
-    short = clip.frames[: ONSET + AFTER_ONSET]
-    results = [run_scenario(clip, Scenario("untouched", None, lambda f, i, t, r: f), clip.frames)]
-    plate_movers = movers_for(clip.frames[0], clip.frames[-1], np.random.default_rng(5))
-
-    def surge(frame: Frame, index: int, t: float, rng: np.random.Generator) -> Frame:
-        # Extra traffic: real patches of the clip driven across it from the onset on.
-        moved, _ = compose(frame, plate_movers, (index - ONSET) * 6)
-        return moved if index >= ONSET else frame
-
-    candidates = (*scenarios(), Scenario("traffic-surge", None, surge))
-    for scenario in candidates:
-        if names is not None and scenario.name not in names:
-            continue
-        frames = clip.frames if scenario.expected is None else short
-        results.append(run_scenario(clip, scenario, frames))
-    return results
+def run_scenarios(
+    clip: LoadedClip,
+    scenarios: tuple[Scenario, ...],
+    config: HealthConfig,
+    counter: CleanCounter,
+) -> list[RunResult]:
+    return [run_fault(clip, scenario, config, counter) for scenario in scenarios]
 
 
-def evaluate(directory: Path | None = None) -> list[RunResult]:
+def run_rates(clip: LoadedClip, config: HealthConfig, counter: CleanCounter) -> list[RunResult]:
+    return [run_clean(clip, rate, config, counter) for rate in RATES]
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """Every run of the evaluation, by kind, and the distinct clean samples seen."""
+
+    clean: list[RunResult]
+    standard: list[RunResult]
+    negatives: list[RunResult]
+    sweeps: list[RunResult]
+    distinct_clean: int
+
+
+def evaluate(
+    directory: Path | None = None,
+    config: HealthConfig | None = None,
+    names: tuple[str, ...] = clip_files.CLIP_NAMES,
+    sweep: bool = True,
+) -> Evaluation:
+    """Clean runs at every rate and the negatives on every clip; standard faults on
+    every clip (reported by split); size sweeps on the evaluation clips only."""
     base = directory or clip_files.clips_dir()
-    results: list[RunResult] = []
-    for name in clip_files.CLIP_NAMES:
-        results.extend(evaluate_clip(base / name))
-    return results
-
-
-def summarize(results: list[RunResult]) -> dict[str, dict[str, float]]:
-    """Per fault code: detection rate, mean and worst delay (samples), and false alarms
-    of that code per 1,000 clean samples (over every run's clean samples)."""
-    clean_total = sum(r.clean_samples for r in results)
-    summary: dict[FaultCode, CheckSummary] = {code: CheckSummary() for code in FaultCode}
-    false_by_code: dict[str, int] = {code.value: 0 for code in FaultCode}
-    for result in results:
-        for alarm in result.false_alarms:
-            false_by_code[alarm.split("@")[0]] += 1
-        if result.expected is None:
-            continue
-        entry = summary[result.expected]
-        entry.runs += 1
-        if result.delay is not None and result.delay <= DETECT_WITHIN:
-            entry.detected += 1
-            entry.delays.append(result.delay)
-    table: dict[str, dict[str, float]] = {}
-    for code, entry in summary.items():
-        table[code.value] = {
-            "runs": entry.runs,
-            "detection_rate": entry.detected / entry.runs if entry.runs else float("nan"),
-            "mean_delay": float(np.mean(entry.delays)) if entry.delays else float("nan"),
-            "max_delay": float(max(entry.delays)) if entry.delays else float("nan"),
-            "false_per_1000": 1000.0 * false_by_code[code.value] / max(1, clean_total),
-        }
-    return table
+    cfg = config or HealthConfig()
+    counter = CleanCounter(set())
+    found = Evaluation([], [], [], [], 0)
+    for name in names:
+        clip = load_clip(base / name, cfg, faults=True)
+        found.clean.extend(run_rates(clip, cfg, counter))
+        found.negatives.extend(run_scenarios(clip, health_scenarios.negatives(), cfg, counter))
+        found.standard.extend(run_scenarios(clip, health_scenarios.standard(), cfg, counter))
+        if sweep and name in clip_files.EVALUATION_CLIPS:
+            found.sweeps.extend(run_scenarios(clip, health_scenarios.sweeps(), cfg, counter))
+    found.distinct_clean = len(counter.digests)
+    return found

@@ -39,12 +39,16 @@ class FrameReport:
     health: HealthVerdict
 
 
-def read_frames(capture: cv2.VideoCapture, every: int) -> Iterator[tuple[int, float, Frame]]:
-    """(input frame number, time in s, frame) for every `every`-th frame; the others are
-    only grabbed, not decoded into images."""
-    fps = capture.get(cv2.CAP_PROP_FPS)
-    if not fps or fps <= 0 or fps > 1000:
-        fps = _DEFAULT_FPS
+def read_frames(
+    capture: cv2.VideoCapture, every: int, fps: float | None = None
+) -> Iterator[tuple[int, float, Frame]]:
+    """(input frame number, video time in s, frame) for every `every`-th frame; the
+    others are only grabbed, not decoded into images. Time comes from `fps` when
+    given, else from the container's frame rate (25 when it has none)."""
+    if fps is None:
+        fps = capture.get(cv2.CAP_PROP_FPS)
+        if not fps or fps <= 0 or fps > 1000:
+            fps = _DEFAULT_FPS
     index = 0
     while True:
         if index % every:
@@ -131,6 +135,16 @@ def analyze(
     json_lines: Annotated[
         bool, typer.Option("--json", help="One JSON object per analyzed frame on stdout.")
     ] = False,
+    fps: Annotated[
+        float | None,
+        typer.Option(
+            "--fps",
+            min=0.001,
+            max=1000.0,
+            help="Frame rate of an image sequence (video time drives the health checks' "
+            "minimum times); a video file's own rate is used otherwise.",
+        ),
+    ] = None,
 ) -> None:
     """Motion (area, boxes, events) and camera health faults of one video source."""
     capture = _open(source)
@@ -140,7 +154,7 @@ def analyze(
     analyzed = motion_frames = 0
     events: list[tuple[int, float, str]] = []
     try:
-        for report in analyze_frames(read_frames(capture, every), masks is not None):
+        for report in analyze_frames(read_frames(capture, every, fps), masks is not None):
             analyzed += 1
             motion_frames += report.motion.area > 0
             if masks is not None and report.motion.mask is not None:

@@ -37,22 +37,34 @@ def clips_dir() -> Path:
     return Path(os.environ.get("GRIDWATCH_CLIPS_DIR", REPO.parent / "shared" / "data" / "clips"))
 
 
+CLIP_FILES = (
+    "traffic-640x360.avi",
+    "cctv-street-320x240.avi",
+    "pedestrians-480x360.avi",
+    "car-traffic-640x360.mp4",
+    "still-room-768x432.mp4",
+)
+
+
 def require_clips(*names: str) -> Path:
-    """The clips folder; a test that needs it skips without it on a developer machine and
-    fails under CI (`CI=true`), where the labelled evaluation must run."""
+    """The clips folder with `names` (default: every clip) in it. Without them a test skips
+    on a developer machine and fails under CI (CI=true), where a missing folder must not
+    pass as a green run."""
     folder = clips_dir()
-    missing = [n for n in names if not (folder / n).is_file()] if folder.is_dir() else [""]
+    missing = [name for name in names or CLIP_FILES if not (folder / name).is_file()]
     if missing:
-        what = ", ".join(missing) if missing != [""] else "the folder"
-        message = f"the real clips are missing ({what} under {folder}; set GRIDWATCH_CLIPS_DIR)"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the clip tests: {message}")
+        message = (
+            f"real clips missing from {folder}: {', '.join(missing)} (set GRIDWATCH_CLIPS_DIR)"
+        )
+        if os.environ.get("CI", "").strip().lower() == "true":
+            pytest.fail(f"CI=true and {message}", pytrace=False)
         pytest.skip(message)
     return folder
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked `clips` need every real clip (see `require_clips`)."""
     if item.get_closest_marker("clips") is not None:
         require_clips()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 
 from bus.vocabulary import FaultCode
 from ingest.analysis.baseline import Baseline
@@ -20,6 +21,7 @@ _MIN_STABLE_TILES = 3
 _FLAT_DETAIL = 0.5
 _LEVEL_SHIFT = 0.4
 _UNSTABLE = 0.3
+_SPREAD_QUARTERS = 3
 
 
 def no_signal(exposure: Exposure, cfg: HealthConfig) -> Measurement:
@@ -48,10 +50,6 @@ def too_dark(exposure: Exposure, cfg: HealthConfig) -> Measurement:
 def overexposed(exposure: Exposure, cfg: HealthConfig) -> Measurement:
     bad = exposure.clipped >= cfg.overexposed_clipped
     return Measurement(FaultCode.OVEREXPOSED, bad, exposure.clipped, cfg.overexposed_clipped)
-
-
-def frozen(changed: float, cfg: HealthConfig) -> Measurement:
-    return Measurement(FaultCode.FROZEN, changed <= cfg.frozen_changed, changed, cfg.frozen_changed)
 
 
 def occluded(texture: Texture, baseline: Baseline, cfg: HealthConfig) -> Measurement:
@@ -86,13 +84,32 @@ def stable_tiles(tiles: TileMatch, baseline: Baseline) -> np.ndarray:
     return stable
 
 
+def _quadrants(tiles: npt.NDArray[np.bool_]) -> int:
+    """How many quarters of the view (2x2 split of the tile grid) hold a marked tile."""
+    rows, cols = tiles.shape
+    row_half = np.arange(rows) * 2 // rows
+    col_half = np.arange(cols) * 2 // cols
+    quarter = row_half[:, None] * 2 + col_half[None, :]
+    return len(set(quarter[tiles].tolist()))
+
+
 def moved(tiles: TileMatch, baseline: Baseline, cfg: HealthConfig) -> Measurement:
+    """Share of stable tiles displaced, counted only when the displacement is spread
+    over the view.
+
+    A moved or turned camera displaces the background everywhere; something close to
+    the lens (a passer-by, a hand) displaces the tiles on one side and leaves the rest
+    in place, so displaced tiles must be found in at least `_SPREAD_QUARTERS` of the
+    view's four quarters. Lasting is the persistence's job (`moved_s`).
+    """
     stable = stable_tiles(tiles, baseline)
     count = int(np.count_nonzero(stable))
     if count == 0:
         return Measurement(FaultCode.MOVED, None, 0.0, cfg.moved_tiles)
-    share = int(np.count_nonzero(tiles.displaced & stable)) / count
-    return Measurement(FaultCode.MOVED, share >= cfg.moved_tiles, share, cfg.moved_tiles)
+    displaced = tiles.displaced & stable
+    share = int(np.count_nonzero(displaced)) / count
+    bad = share >= cfg.moved_tiles and _quadrants(displaced) >= _SPREAD_QUARTERS
+    return Measurement(FaultCode.MOVED, bad, share, cfg.moved_tiles)
 
 
 def blurred(texture: Texture, baseline: Baseline, cfg: HealthConfig) -> Measurement:

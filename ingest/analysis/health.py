@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bus.vocabulary import FaultCode
-from ingest.analysis import checks, measures
+from ingest.analysis import checks, freeze, measures
 from ingest.analysis.baseline import (
     Baseline,
     absorb,
@@ -25,6 +25,7 @@ from ingest.analysis.baseline import (
     to_state,
 )
 from ingest.analysis.debounce import Persistence, Transition, step_persistence
+from ingest.analysis.freeze import FreezeState
 from ingest.analysis.health_codes import FaultVerdict, HealthVerdict, Measurement
 from ingest.analysis.health_config import HealthConfig
 
@@ -46,6 +47,18 @@ def _clearly_good(reading: Measurement) -> bool:
     return reading.code not in _SHARE_CODES or reading.value < reading.threshold / 2
 
 
+def _persistence_from(counters: list[Any]) -> Persistence:
+    """[active, run, gap, since]; a state saved before times were kept holds
+    [active, bad_run, good_run], whose pending run restarts its clock."""
+    active = bool(counters[0])
+    if len(counters) < 4:
+        return Persistence(active, int(counters[2] if active else counters[1]))
+    since = counters[3]
+    return Persistence(
+        active, int(counters[1]), int(counters[2]), None if since is None else float(since)
+    )
+
+
 class HealthChecker:
     """Health of one camera. Feed reduced samples in time order (see `frames.prepare_sample`)."""
 
@@ -57,6 +70,7 @@ class HealthChecker:
         }
         self._readings: dict[FaultCode, FaultVerdict] = {}
         self._previous: Gray | None = None
+        self._freeze = FreezeState()
 
     @property
     def learning(self) -> bool:
@@ -68,36 +82,48 @@ class HealthChecker:
         self._baseline = None
 
     def check(
-        self, gray: Gray, t: float, color: npt.NDArray[np.uint8] | None = None
+        self,
+        gray: Gray,
+        t: float,
+        color: npt.NDArray[np.uint8] | None = None,
+        *,
+        payload_digest: bytes | None = None,
     ) -> HealthVerdict:
-        """Judge one sample taken at `t` seconds.
+        """Judge one sample taken at `t` seconds (capture or video time).
 
         gray: reduced uint8 luma (320 wide is the default reduction); color: a
         small BGR thumbnail of the same frame, or None for a luma-only source.
-        `t` is accepted for symmetry with the motion detector and future
-        time-based rules; persistence counts samples, not seconds.
+        payload_digest: a digest of the encoded picture when the source has one
+        (snapshot JPEG bytes); equal digests on consecutive samples mean a stuck
+        stream. Persistence counts samples and seconds of `t` (see HealthConfig).
         """
-        del t
-        measured = self._measure(gray, color)
-        return self._settle(measured)
+        measured = self._measure(gray, color, payload_digest)
+        return self._settle(measured, t)
 
-    def _measure(self, gray: Gray, color: npt.NDArray[np.uint8] | None) -> list[Measurement]:
+    def _measure(
+        self, gray: Gray, color: npt.NDArray[np.uint8] | None, digest: bytes | None
+    ) -> list[Measurement]:
         cfg = self.config
         coarse = measures.half(gray)
         exposure = measures.exposure(coarse)
         signal = checks.no_signal(exposure, cfg)
         if signal.bad:
             self._previous = None
+            self._freeze = freeze.blank(self._freeze)
             return [signal]
         readings = [signal, checks.too_dark(exposure, cfg), checks.overexposed(exposure, cfg)]
         if any(m.bad for m in readings):
             self._previous = None
+            self._freeze = freeze.blank(self._freeze)
             return readings
+        chroma = measures.chroma(color) if color is not None else None
+        night = chroma is not None and chroma[2] < cfg.monochrome_saturation
+        mode = freeze.NIGHT if night else freeze.DAY
+        stuck, change = freeze.judge(self._freeze, gray, digest, mode, cfg)
+        readings.append(stuck)
         previous, self._previous = self._previous, gray
         noise = temporal = None
         if previous is not None and previous.shape == gray.shape:
-            diff = cv2.absdiff(gray, previous)
-            readings.append(checks.frozen(cv2.countNonZero(diff) / gray.size, cfg))
             # Lighting that changed between the samples is not noise: match the levels first.
             gain = cv2.mean(gray)[0] / max(cv2.mean(previous)[0], 1.0)
             matched = cv2.absdiff(gray, cv2.convertScaleAbs(previous, alpha=gain))
@@ -109,7 +135,6 @@ class HealthChecker:
             # motion, lighting and compression flicker only the temporal one.
             noise = min(temporal, texture.spatial_noise)
         view = measures.half(coarse)
-        chroma = measures.chroma(color) if color is not None else None
         baseline = self._baseline
         tiles = None
         if baseline is not None and not self.learning and baseline.reference.shape == view.shape:
@@ -125,11 +150,20 @@ class HealthChecker:
                 readings.append(moved)
                 if not moved.bad:
                     readings.append(checks.blurred(texture, baseline, cfg))
+        frozen_now = next(m.bad for m in readings if m.code is FaultCode.FROZEN)
+        self._freeze = freeze.advance(self._freeze, gray, digest, frozen_now)
         if self._baseline is not None and tiles is not None and not any(m.bad for m in readings):
             self._baseline = note_tiles(self._baseline, tiles.displaced)
-        if all(_clearly_good(m) for m in readings):
+        if all(_clearly_good(m) for m in readings) and not self._pending():
             self._learn(texture, view, chroma, noise)
+            if change is not None:
+                self._freeze = freeze.learn_floor(self._freeze, change, mode)
         return readings
+
+    def _pending(self) -> bool:
+        """A fault is on its way to being raised: learning now would teach it as normal
+        during its minimum time (a slow defocus, a view moved by a few percent)."""
+        return any(p.run and not p.active for p in self._persistence.values())
 
     def _relative(
         self,
@@ -166,13 +200,13 @@ class HealthChecker:
         weight = 1.0 / (baseline.samples + 1) if learning else self.config.adapt_rate
         self._baseline = absorb(baseline, texture, view, colour, noise, weight)
 
-    def _settle(self, measured: list[Measurement]) -> HealthVerdict:
+    def _settle(self, measured: list[Measurement], t: float) -> HealthVerdict:
         cfg = self.config
         raised: list[FaultVerdict] = []
         cleared: list[FaultVerdict] = []
         for reading in measured:
             state, transition = step_persistence(
-                self._persistence[reading.code], reading.bad, cfg.raise_after, cfg.clear_after
+                self._persistence[reading.code], reading.bad, t, cfg.hold(reading.code)
             )
             self._persistence[reading.code] = state
             if reading.bad is not None:
@@ -199,10 +233,11 @@ class HealthChecker:
         return {
             "baseline": None if self._baseline is None else to_state(self._baseline),
             "faults": {
-                code.value: [p.active, p.bad_run, p.good_run]
+                code.value: [p.active, p.run, p.gap, p.since]
                 for code, p in self._persistence.items()
-                if p.active or p.bad_run or p.good_run
+                if p.active or p.run
             },
+            "still_floors": freeze.floors_state(self._freeze),
         }
 
     @classmethod
@@ -212,8 +247,7 @@ class HealthChecker:
         baseline = state.get("baseline")
         if baseline is not None:
             checker._baseline = from_state(baseline)
-        for name, (active, bad_run, good_run) in state.get("faults", {}).items():
-            checker._persistence[FaultCode(name)] = Persistence(
-                bool(active), int(bad_run), int(good_run)
-            )
+        for name, counters in state.get("faults", {}).items():
+            checker._persistence[FaultCode(name)] = _persistence_from(counters)
+        checker._freeze = freeze.from_floors(state.get("still_floors"))
         return checker

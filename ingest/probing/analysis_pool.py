@@ -24,6 +24,7 @@ from ingest.analysis.health_codes import HealthVerdict
 from ingest.analysis.health_config import HealthConfig
 from ingest.probing.checkers import restore_checker
 from ingest.sources.jpeg import DecodeOptions, decode_jpeg
+from ingest.sources.sample import payload_digest
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ def _analyse(
     if checker is None:
         checker = _worker.checkers[camera_id] = restore_checker(camera_id, saved, _worker.config)
     frame = decode_jpeg(jpeg, _worker.decode)
-    return checker.check(frame.gray, t, color=frame.thumb), frame.source_size
+    digest = payload_digest(jpeg)
+    return checker.check(frame.gray, t, color=frame.thumb, payload_digest=digest), frame.source_size
 
 
 def _states(camera_ids: list[str] | None) -> dict[str, dict[str, Any]]:

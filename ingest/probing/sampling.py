@@ -32,7 +32,9 @@ WallClock = Callable[[], datetime]
 class Checker(Protocol):
     """One camera's health analysis (learned baseline inside)."""
 
-    def check(self, gray: Any, t: float, color: Any = None) -> HealthVerdict: ...
+    def check(
+        self, gray: Any, t: float, color: Any = None, *, payload_digest: bytes | None = None
+    ) -> HealthVerdict: ...
 
     def state_dict(self) -> dict[str, Any]: ...
 
@@ -150,7 +152,10 @@ class Sampler:
 
     @staticmethod
     def _judge(checker: Checker, sample: Sample) -> HealthVerdict:
-        return checker.check(sample.gray, sample.captured_at.timestamp(), color=sample.thumb)
+        t = sample.captured_at.timestamp()
+        return checker.check(
+            sample.gray, t, color=sample.thumb, payload_digest=sample.payload_digest
+        )
 
     @staticmethod
     def _decode_and_judge(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,6 +12,11 @@ from ingest.analysis.frames import Sample as ReducedFrame
 
 Clock = Callable[[], datetime]
 """Returns the current time as an aware UTC datetime; injected so tests control time."""
+
+
+def payload_digest(payload: bytes) -> bytes:
+    """Digest of an encoded picture: equal digests on consecutive samples mean a stuck stream."""
+    return hashlib.blake2b(payload, digest_size=16).digest()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -42,6 +48,10 @@ class Sample:
         cls, reduced: ReducedFrame, captured_at: datetime, jpeg: bytes | None = None
     ) -> Sample:
         return cls(reduced.gray, reduced.thumb, captured_at, reduced.source_size, jpeg)
+
+    @property
+    def payload_digest(self) -> bytes | None:
+        return None if self.jpeg is None else payload_digest(self.jpeg)
 
     @property
     def reduced(self) -> ReducedFrame:

@@ -56,6 +56,13 @@ def test_json_lines_count_input_frames(app: typer.Typer, sequence: str, tmp_path
     assert mask[85, 20 + 8 * 11 + 20] == 255
 
 
+def test_fps_sets_video_time(app: typer.Typer, sequence: str) -> None:
+    result = CliRunner().invoke(app, [sequence, "--every", "5", "--json", "--fps", "2"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [r["t"] for r in records] == [n / 2 for n in range(0, FRAMES, 5)]
+
+
 def test_readable_summary(app: typer.Typer, sequence: str) -> None:
     result = CliRunner().invoke(app, [sequence])
     assert result.exit_code == 0, result.output

@@ -29,7 +29,7 @@ def _run(
 ) -> tuple[list[HealthVerdict], HealthChecker]:
     rng = np.random.default_rng(seed)
     picture = scene()
-    checker = HealthChecker(config)
+    checker = HealthChecker(config or HealthConfig.immediate())
     verdicts = []
     for i in range(WARM):
         verdicts.append(_sample(checker, render(picture, rng), float(i)))
@@ -104,7 +104,7 @@ def test_each_fault_raises_its_code_after_k_samples(
 def test_freeze_with_ticking_clock() -> None:
     rng = np.random.default_rng(3)
     picture = scene()
-    checker = HealthChecker()
+    checker = HealthChecker(HealthConfig.immediate())
     still = render(picture, rng)
     verdicts = []
     for i in range(20):
@@ -121,10 +121,10 @@ def test_moved_view_is_not_reported_as_blur() -> None:
 
 
 def test_fault_clears_after_m_good_samples() -> None:
-    config = HealthConfig(raise_after=2, clear_after=4)
+    config = HealthConfig.immediate(raise_after=2, clear_after=4)
     rng = np.random.default_rng(5)
     picture = scene()
-    checker = HealthChecker(config)
+    checker = HealthChecker(config or HealthConfig.immediate())
     events = []
     for i in range(30):
         frame = fi.blur(picture, 3) if 12 <= i < 16 else picture
@@ -137,7 +137,7 @@ def test_fault_clears_after_m_good_samples() -> None:
 def test_one_bad_sample_never_alerts() -> None:
     rng = np.random.default_rng(6)
     picture = scene()
-    checker = HealthChecker()
+    checker = HealthChecker(HealthConfig.immediate())
     for i in range(40):
         frame = fi.black(picture) if i > WARM and i % 2 else picture
         assert not _sample(checker, render(frame, rng), float(i)).raised
@@ -163,7 +163,7 @@ def test_state_round_trip_skips_relearning() -> None:
     assert FaultCode.BLURRED in _raised(verdicts)
     state = json.loads(json.dumps(checker.state_dict()))
     assert len(json.dumps(state)) < 12_000
-    restored = HealthChecker.from_state(state)
+    restored = HealthChecker.from_state(state, HealthConfig.immediate())
     assert not restored.learning
     rng = np.random.default_rng(9)
     picture = scene()

@@ -65,6 +65,7 @@ async def test_missing_and_unreadable_files(tmp_path: Path, clock: FakeClock) ->
     assert unreadable.value.code in (ProbeFailure.DECODE_ERROR, ProbeFailure.NO_VIDEO)
 
 
+@pytest.mark.clips
 async def test_real_clip_when_present(clock: FakeClock) -> None:
     clip = require_clips("traffic-640x360.avi") / "traffic-640x360.avi"
     async with VideoFileSource(clip, clock=clock) as source:

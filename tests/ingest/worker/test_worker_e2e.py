@@ -168,7 +168,8 @@ def test_probes_every_camera_and_publishes_offline_and_faults(
         motion_watch_max=4,
     )
     leases = LeaseManager(db, "e2e-worker", _utc, LeaseConfig(shards=8))
-    health = HealthConfig(raise_after=2, clear_after=2)
+    # A run of seconds: persistence in samples only, no minimum times.
+    health = HealthConfig.immediate(raise_after=2, clear_after=2)
 
     sim_started: list[float] = []
 
