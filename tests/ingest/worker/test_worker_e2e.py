@@ -138,9 +138,10 @@ def test_probes_every_camera_and_publishes_offline_and_faults(
         inventory,
         clips_dir=clips_dir() if clips_dir().is_dir() else None,
         clock=time.time,
-        # Frames change every 0.2 s: two samples 0.5 s apart never show one frame (FROZEN).
+        # Frames change every 0.2 s and a scene loops after 7 s: samples about 0.5 s apart
+        # never show one frame twice (FROZEN), even when a loaded machine delays probes.
         config=SimulatorConfig(
-            pool=PoolConfig(size=(640, 360), frames_per_scene=7, frame_period_s=0.2)
+            pool=PoolConfig(size=(640, 360), frames_per_scene=35, frame_period_s=0.2)
         ),
         faults=[
             FaultRule(FaultKind.BLACK, camera=black),
