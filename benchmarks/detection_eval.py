@@ -26,7 +26,7 @@ from benchmarks import clips as clip_files
 from benchmarks import health_scenarios
 from benchmarks.health_scenarios import FREEZE_NONE, Frame, Scenario
 from bus.vocabulary import FaultCode
-from ingest.analysis.frames import Sample, prepare_sample
+from ingest.analysis.frames import ReducedFrame, prepare_sample
 from ingest.analysis.health import HealthChecker
 from ingest.analysis.health_config import HealthConfig
 
@@ -65,7 +65,7 @@ class LoadedClip:
     name: str
     fps: float
     count: int
-    reduced: list[Sample]
+    reduced: list[ReducedFrame]
     full: dict[int, Frame]
 
     def index_at(self, t: float) -> int:
@@ -103,7 +103,7 @@ class CleanCounter:
 
     digests: set[bytes]
 
-    def add(self, sample: Sample) -> None:
+    def add(self, sample: ReducedFrame) -> None:
         self.digests.add(hashlib.blake2b(sample.gray.tobytes(), digest_size=12).digest())
 
 

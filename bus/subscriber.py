@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
 import paho.mqtt.client as mqtt
@@ -32,6 +32,7 @@ import paho.mqtt.client as mqtt
 from bus.client import MqttProtocol, connect_async, make_client
 from bus.events import MalformedEvent
 from bus.mqtt_url import MqttEndpoint
+from config.clock import WallClock, utc_now
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -95,7 +96,7 @@ class Subscriber(Generic[T]):
         handle: Callable[[T, Delivery], None],
         *,
         dead_letter: Callable[[DeadLetter], None] | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: WallClock = utc_now,
     ) -> None:
         if not options.filters:
             raise ValueError("a subscriber needs at least one topic filter")

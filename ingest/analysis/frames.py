@@ -24,7 +24,7 @@ DEFAULT_THUMB_WIDTH = 80
 
 
 @dataclass(frozen=True, slots=True)
-class Sample:
+class ReducedFrame:
     """One decoded frame reduced for analysis.
 
     gray: reduced luma for the health checks (``DEFAULT_HEALTH_WIDTH`` wide by default).
@@ -92,13 +92,13 @@ def prepare_sample(
     frame: npt.NDArray[np.uint8],
     gray_width: int = DEFAULT_HEALTH_WIDTH,
     thumb_width: int = DEFAULT_THUMB_WIDTH,
-) -> Sample:
+) -> ReducedFrame:
     """Reduced gray and colour thumbnail from one decoded frame (gray or BGR)."""
     if frame.dtype != np.uint8 or frame.ndim not in (2, 3):
         raise ValueError(f"expected a uint8 gray or BGR frame, got {frame.dtype} {frame.shape}")
     height, width = frame.shape[:2]
     if frame.ndim == 2 or frame.shape[2] == 1:
-        return Sample(reduce_gray(frame, gray_width), None, (width, height))
+        return ReducedFrame(reduce_gray(frame, gray_width), None, (width, height))
     colour = np.asarray(frame[:, :, :3], dtype=np.uint8)
     gray = _shrink(to_gray(colour), gray_width)
     # The thumbnail only feeds mean-colour statistics, so a cheap bilinear
@@ -112,4 +112,4 @@ def prepare_sample(
             dtype=np.uint8,
         )
     thumb = _shrink(colour, thumb_width)
-    return Sample(gray, thumb, (width, height))
+    return ReducedFrame(gray, thumb, (width, height))

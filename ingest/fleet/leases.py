@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from config.clock import WallClock
 from ingest.stores.tables import IngestWorker, ProbeLease
 from registry.db import SessionFactory, transaction
 from registry.upsert import insert_ignore, upsert
 
-Clock = Callable[[], datetime]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -67,7 +66,7 @@ class LeaseManager:
         self,
         factory: SessionFactory,
         worker_id: str,
-        clock: Clock,
+        clock: WallClock,
         config: LeaseConfig | None = None,
     ) -> None:
         self.factory = factory

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bus.vocabulary import ProbeFailure
+from config.clock import WallClock
 from ingest.analysis.health_codes import HealthVerdict
 from ingest.fleet.targets import CameraTarget
 from ingest.probing.analysis_pool import AnalysisPool
@@ -25,8 +26,6 @@ from ingest.sources.jpeg import decode_jpeg
 from ingest.sources.rtsp import RtspSource, RtspTimeouts
 from ingest.sources.sample import Sample
 from ingest.sources.snapshot import HttpSnapshotSource
-
-WallClock = Callable[[], datetime]
 
 
 class Checker(Protocol):

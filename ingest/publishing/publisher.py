@@ -16,9 +16,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -30,16 +30,12 @@ from bus.events import Event, EventType, encode
 from bus.mqtt_url import MqttEndpoint, parse_mqtt_url
 from bus.status import StatusMessage, WorkerPresence, encode_status
 from bus.topics import check_segment, status_topic, worker_topic
+from config.clock import WallClock, utc_now
 from ingest.publishing.spool import Spool
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 QOS = 1
 MAX_INFLIGHT = 32_000  # well below the 65,535 message ids an MQTT session can tell apart
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +100,7 @@ class Publisher:
         spool: Spool,
         options: PublisherOptions,
         *,
-        clock: Clock = utc_now,
+        clock: WallClock = utc_now,
         client: mqtt.Client | None = None,
     ) -> None:
         self.endpoint = mqtt_url if isinstance(mqtt_url, MqttEndpoint) else parse_mqtt_url(mqtt_url)

@@ -13,12 +13,12 @@ import contextlib
 import logging
 import socket
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
 
+from config.clock import Seconds
 from ingest.simulator import control
 from ingest.simulator.catalog import SimCamera, load_cameras, scene_slot
 from ingest.simulator.faultbook import ActiveFaults, FaultBook
@@ -28,7 +28,6 @@ from ingest.simulator.pool import FramePool, PoolConfig, build_pool
 from ingest.simulator.renderer import BackgroundRenderer
 from ingest.simulator.stats import Outcome, ServeStats
 
-Clock = Callable[[], float]
 BOUNDARY = "gridwatchframe"
 _SNAPSHOT = "snapshot.jpg"
 _MJPEG = "mjpeg"
@@ -81,7 +80,7 @@ class CameraSimulator:
         cameras: dict[str, SimCamera],
         pool: FramePool,
         *,
-        clock: Clock,
+        clock: Seconds,
         config: SimulatorConfig | None = None,
         faults: list[FaultRule] | None = None,
     ) -> None:
@@ -266,7 +265,7 @@ def build_simulator(
     inventory_dir: Path,
     *,
     clips_dir: Path | None,
-    clock: Clock,
+    clock: Seconds,
     config: SimulatorConfig | None = None,
     faults: list[FaultRule] | None = None,
 ) -> CameraSimulator:

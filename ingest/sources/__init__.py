@@ -12,11 +12,10 @@ from ingest.sources.jpeg import DecodeOptions, decode_jpeg
 from ingest.sources.local import ImageSequenceSource, VideoFileSource, image_files
 from ingest.sources.mjpeg import MjpegSource
 from ingest.sources.rtsp import RtspSource, RtspTimeouts
-from ingest.sources.sample import Clock, Sample
+from ingest.sources.sample import Sample
 from ingest.sources.snapshot import HttpSnapshotSource
 
 __all__ = [
-    "Clock",
     "Credentials",
     "DecodeOptions",
     "EndOfStream",

@@ -17,10 +17,10 @@ from bus.vocabulary import ProbeFailure
 from ingest.analysis.frames import (
     DEFAULT_HEALTH_WIDTH,
     DEFAULT_THUMB_WIDTH,
+    ReducedFrame,
     prepare_sample,
     reduce_gray,
 )
-from ingest.analysis.frames import Sample as ReducedFrame
 from ingest.sources.failures import ProbeError
 
 SOI = b"\xff\xd8"

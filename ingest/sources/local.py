@@ -11,12 +11,12 @@ import cv2
 import numpy as np
 
 from bus.vocabulary import ProbeFailure
-from ingest.analysis.frames import Sample as ReducedFrame
-from ingest.analysis.frames import prepare_sample
+from config.clock import WallClock
+from ingest.analysis.frames import ReducedFrame, prepare_sample
 from ingest.sources.base import EndOfStream, StreamSource
 from ingest.sources.failures import ProbeError
 from ingest.sources.jpeg import DEFAULT_DECODE, SOI, DecodeOptions, decode_jpeg
-from ingest.sources.sample import Clock, Sample
+from ingest.sources.sample import Sample
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 
@@ -29,7 +29,7 @@ class VideoFileSource(StreamSource):
         self,
         path: Path | str,
         *,
-        clock: Clock,
+        clock: WallClock,
         decode: DecodeOptions = DEFAULT_DECODE,
         repeat: bool = False,
         executor: Executor | None = None,
@@ -97,7 +97,7 @@ class ImageSequenceSource(StreamSource):
         self,
         paths: Sequence[Path | str],
         *,
-        clock: Clock,
+        clock: WallClock,
         decode: DecodeOptions = DEFAULT_DECODE,
         repeat: bool = False,
     ) -> None:

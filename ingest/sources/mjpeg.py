@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack
 import aiohttp
 
 from bus.vocabulary import ProbeFailure
+from config.clock import WallClock
 from ingest.sources.base import StreamSource
 from ingest.sources.credentials import Credentials, describe_url, require_bare_url
 from ingest.sources.failures import ProbeError
@@ -21,7 +22,7 @@ from ingest.sources.http_client import (
 )
 from ingest.sources.jpeg import DEFAULT_DECODE, DecodeOptions, decode_jpeg
 from ingest.sources.multipart import MultipartJpegParser, boundary_from_content_type
-from ingest.sources.sample import Clock, Sample
+from ingest.sources.sample import Sample
 
 CHUNK_BYTES = 64 * 1024
 MAX_PART_BYTES = 8 * 1024 * 1024
@@ -40,7 +41,7 @@ class MjpegSource(StreamSource):
         client: HttpClient,
         url: str,
         *,
-        clock: Clock,
+        clock: WallClock,
         credentials: Credentials | None = None,
         timeouts: HttpTimeouts = DEFAULT_HTTP_TIMEOUTS,
         decode: DecodeOptions = DEFAULT_DECODE,

@@ -34,12 +34,13 @@ import av
 import av.container
 
 from bus.vocabulary import ProbeFailure
-from ingest.analysis.frames import Sample as ReducedFrame
+from config.clock import WallClock
+from ingest.analysis.frames import ReducedFrame
 from ingest.sources.base import StreamSource
 from ingest.sources.credentials import Credentials, describe_url, require_bare_url, with_userinfo
 from ingest.sources.failures import ProbeError, classify, describe
 from ingest.sources.jpeg import DEFAULT_DECODE, DecodeOptions
-from ingest.sources.sample import Clock, Sample
+from ingest.sources.sample import Sample
 from ingest.sources.video_frames import reduce_video_frame
 
 DEFAULT_RTSP_PORT = 554
@@ -166,7 +167,7 @@ class RtspSource(StreamSource):
         self,
         url: str,
         *,
-        clock: Clock,
+        clock: WallClock,
         credentials: Credentials | None = None,
         timeouts: RtspTimeouts = DEFAULT_RTSP_TIMEOUTS,
         decode: DecodeOptions = DEFAULT_DECODE,

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ingest.analysis.frames import BGR, Gray
-from ingest.analysis.frames import Sample as ReducedFrame
-
-Clock = Callable[[], datetime]
-"""Returns the current time as an aware UTC datetime; injected so tests control time."""
+from ingest.analysis.frames import BGR, Gray, ReducedFrame
 
 
 def payload_digest(payload: bytes) -> bytes:

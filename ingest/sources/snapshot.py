@@ -6,6 +6,7 @@ import asyncio
 from concurrent.futures import Executor
 
 from bus.vocabulary import ProbeFailure
+from config.clock import WallClock
 from ingest.sources.base import FrameSource
 from ingest.sources.credentials import Credentials, describe_url, require_bare_url
 from ingest.sources.failures import ProbeError
@@ -18,7 +19,7 @@ from ingest.sources.http_client import (
     read_capped,
 )
 from ingest.sources.jpeg import DEFAULT_DECODE, DecodeOptions, decode_jpeg
-from ingest.sources.sample import Clock, Sample
+from ingest.sources.sample import Sample
 
 MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024
 # Cameras label snapshots loosely; anything else (text/html login pages, JSON errors)
@@ -47,7 +48,7 @@ class HttpSnapshotSource(FrameSource):
         client: HttpClient,
         url: str,
         *,
-        clock: Clock,
+        clock: WallClock,
         credentials: Credentials | None = None,
         timeouts: HttpTimeouts = DEFAULT_HTTP_TIMEOUTS,
         decode: DecodeOptions = DEFAULT_DECODE,

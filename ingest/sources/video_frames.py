@@ -10,8 +10,7 @@ from __future__ import annotations
 import av
 import numpy as np
 
-from ingest.analysis.frames import Gray, reduce_gray
-from ingest.analysis.frames import Sample as ReducedFrame
+from ingest.analysis.frames import Gray, ReducedFrame, reduce_gray
 from ingest.sources.jpeg import DecodeOptions
 
 # Pixel formats whose first plane is 8-bit luma at full frame size.

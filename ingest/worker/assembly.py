@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
+from config.clock import utc_now
 from config.settings import Settings
 from ingest.analysis.health import HealthChecker
 from ingest.analysis.health_config import HealthConfig
@@ -22,10 +22,6 @@ from ingest.sources.http_client import HttpClient, HttpLimits, HttpTimeouts
 from ingest.sources.jpeg import DecodeOptions
 from ingest.worker.loop import IngestRuntime, RuntimeConfig
 from registry.db import SessionFactory
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def checker_factory(config: HealthConfig) -> CheckerFactory:

@@ -13,13 +13,12 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import islice
 from typing import Any
 
+from config.clock import Seconds, WallClock
 from ingest.fleet.leases import LeaseManager, Leases, WorkerLoad
 from ingest.fleet.targets import CameraTarget, held_targets, load_targets
 from ingest.probing.analysis_pool import AnalysisPool
@@ -46,9 +45,6 @@ from registry.db import SessionFactory
 
 log = logging.getLogger(__name__)
 DISPATCH_TICK_S = 0.05
-
-WallClock = Callable[[], datetime]
-Monotonic = Callable[[], float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +108,7 @@ class IngestRuntime:
         *,
         http: HttpClient,
         wall_clock: WallClock,
-        monotonic: Monotonic = time.monotonic,
+        monotonic: Seconds = time.monotonic,
         analysis_executor: Executor | None = None,
         analysis_pool: AnalysisPool | None = None,
     ) -> None:

@@ -14,11 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from bus.events import EventType
+from config.clock import WallClock
 from ingest.analysis.motion import MotionDetector, MotionResult
 from ingest.analysis.motion_config import MotionConfig
 from ingest.fleet.targets import CameraTarget
@@ -31,7 +30,6 @@ from ingest.sources.rtsp import RtspSource
 from ingest.sources.sample import Sample
 
 log = logging.getLogger(__name__)
-WallClock = Callable[[], datetime]
 RETRY_MIN_S, RETRY_MAX_S = 2.0, 60.0
 
 

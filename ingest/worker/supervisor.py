@@ -15,13 +15,13 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
+from config.clock import Seconds
 from config.logging import setup_logging
 from config.settings import Settings
 from ingest.publishing.spool import SpoolInUse
@@ -71,7 +71,7 @@ class Supervisor:
         mqtt_url: str,
         processes: int,
         *,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Seconds = time.monotonic,
     ) -> None:
         if processes < 1:
             raise ValueError("a supervisor needs at least one worker process")
