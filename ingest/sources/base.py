@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
-from types import TracebackType
-from typing import Self
 
+from ingest.sources.closing import AsyncClosing
 from ingest.sources.sample import Sample
 
 
@@ -21,7 +20,7 @@ class EndOfStream(Exception):
     """A finite source has no more frames."""
 
 
-class FrameSource(ABC):
+class FrameSource(AsyncClosing, ABC):
     """Takes health samples of one camera. Every failure is a `ProbeError`."""
 
     @property
@@ -33,19 +32,8 @@ class FrameSource(ABC):
     async def sample(self) -> Sample:
         """One reduced frame, now. Raises ProbeError (or EndOfStream for a finished file)."""
 
-    async def aclose(self) -> None:  # noqa: B027 - most sources hold nothing to release
+    async def aclose(self) -> None:
         """Release connections, threads and files. Safe to call more than once."""
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.description!r})"

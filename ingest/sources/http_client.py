@@ -17,12 +17,12 @@ import ssl
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import aiohttp
 
 from bus.vocabulary import ProbeFailure
+from ingest.sources.closing import AsyncClosing
 from ingest.sources.credentials import Credentials, describe_url
 from ingest.sources.failures import ProbeError, failure_for_status, probe_error
 
@@ -65,7 +65,7 @@ class HttpLimits:
 DEFAULT_HTTP_LIMITS = HttpLimits()
 
 
-class HttpClient:
+class HttpClient(AsyncClosing):
     """The session and connection pool; create one per worker, inside its event loop.
 
     keepalive_s above the usual 60 s probe interval lets the next probe of a camera
@@ -91,17 +91,6 @@ class HttpClient:
 
     async def aclose(self) -> None:
         await self.session.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 class CameraAuth:
