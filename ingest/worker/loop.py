@@ -19,6 +19,7 @@ from itertools import islice
 from typing import Any
 
 from config.clock import Seconds, WallClock
+from config.logging import log_fields
 from ingest.fleet.leases import LeaseManager, Leases, WorkerLoad
 from ingest.fleet.targets import CameraTarget, held_targets, load_targets
 from ingest.probing.analysis_pool import AnalysisPool
@@ -210,6 +211,10 @@ class IngestRuntime:
         A camera leaves supervision only by leaving `_targets` (its lease moved, or it
         was removed from the registry): every other path ends in `reschedule`.
         """
+        with log_fields(camera_id=camera_id):
+            await self._probe_and_reschedule(camera_id, due_at)
+
+    async def _probe_and_reschedule(self, camera_id: str, due_at: float) -> None:
         delay = self.config.policy.interval_s
         try:
             target = self._targets.get(camera_id)

@@ -12,6 +12,7 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
+from config.logging import bind_log_fields
 from config.redact import redact_url
 from config.settings import Settings
 from ingest.worker.assembly import build_runtime, running_publisher
@@ -47,6 +48,7 @@ def run_worker(
     With `parent_pid` (a supervisor's), it also stops when that process is gone.
     Raises SpoolInUse when a worker with the same id already runs on this machine.
     """
+    bind_log_fields(worker_id=settings.worker_id)
     with running_publisher(settings, mqtt_url) as publisher:
         echo(
             f"worker {settings.worker_id}: probing every {settings.probe_interval_s:g} s, "
