@@ -41,8 +41,13 @@ class Rule:
     restarts_stage: bool = False
 
 
-def _rule(name: str, action: CaseAction, sources: set[CaseStatus], target: CaseStatus,
-          **options: bool | Scope) -> Rule:  # fmt: skip
+def _rule(
+    name: str,
+    action: CaseAction,
+    sources: set[CaseStatus],
+    target: CaseStatus,
+    **options: bool | Scope,
+) -> Rule:
     return Rule(name, action, frozenset(sources), target, **options)  # type: ignore[arg-type]
 
 

@@ -55,8 +55,13 @@ def test_rule(rule: Rule) -> None:
             decide(next(iter(rule.sources)), rule.action, camera_fault=camera_fault, actor=actor)
     if rule.system_only:
         with pytest.raises(TransitionRefused, match="system only"):
-            decide(next(iter(rule.sources)), rule.action, camera_fault=camera_fault,
-                   actor="li.wei", reason="r")  # fmt: skip
+            decide(
+                next(iter(rule.sources)),
+                rule.action,
+                camera_fault=camera_fault,
+                actor="li.wei",
+                reason="r",
+            )
 
 
 def test_illegal_move_names_the_allowed_ones() -> None:
@@ -81,5 +86,6 @@ def test_camera_fault_case_is_not_closed_on_a_handlers_word() -> None:
 
 def test_other_cases_cannot_take_the_verified_close() -> None:
     with pytest.raises(IllegalTransition, match="allowed from resolved: check_failed, close"):
-        decide(CaseStatus.RESOLVED, CaseAction.VERIFIED_CLOSE, camera_fault=False,
-               actor=SYSTEM_ACTOR)  # fmt: skip
+        decide(
+            CaseStatus.RESOLVED, CaseAction.VERIFIED_CLOSE, camera_fault=False, actor=SYSTEM_ACTOR
+        )
