@@ -95,6 +95,7 @@ class Case(Base):
             postgresql_where=text(OPEN_CASE_PREDICATE),
         ),
         Index("ix_cases_fingerprint_closed_at", "fingerprint", "closed_at"),
+        Index("ix_cases_status", "status"),
         Index("ix_cases_opened_at", "opened_at"),
         Index("ix_cases_closed_at", "closed_at"),
         Index("ix_cases_department_id_opened_at", "department_id", "opened_at"),

@@ -93,6 +93,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_cases_next_flag_at", ["next_flag_at"], unique=False)
         batch_op.create_index("ix_cases_opened_at", ["opened_at"], unique=False)
         batch_op.create_index("ix_cases_stage_deadline", ["stage_deadline"], unique=False)
+        batch_op.create_index("ix_cases_status", ["status"], unique=False)
         batch_op.create_index(
             "uq_cases_open_fingerprint",
             ["fingerprint"],
@@ -218,6 +219,7 @@ def downgrade() -> None:
             sqlite_where=sa.text("status NOT IN ('archived', 'closed', 'followed_up')"),
             postgresql_where=sa.text("status NOT IN ('archived', 'closed', 'followed_up')"),
         )
+        batch_op.drop_index("ix_cases_status")
         batch_op.drop_index("ix_cases_stage_deadline")
         batch_op.drop_index("ix_cases_opened_at")
         batch_op.drop_index("ix_cases_next_flag_at")
