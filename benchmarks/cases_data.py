@@ -68,7 +68,8 @@ def case_rows(
         village, path, banner = place.villages[rng.randrange(len(place.villages))]
         fault = rng.random() < 0.7
         department = f"maint-{banner}" if fault else f"cc-{village[:9]}"
-        opened = now - timedelta(seconds=rng.uniform(0, 365 * 86400))
+        # Cases arrive in time order, as they would be inserted.
+        opened = now - timedelta(seconds=365 * 86400 * (1 - case_id / (count + 1)))
         age_days = (now - opened) / DAY
         closed = rng.random() < (0.93 if age_days > 3 else 0.4)
         signed = opened + timedelta(seconds=rng.uniform(60, 4 * 3600))
@@ -146,6 +147,7 @@ def case_rows(
                     raised,
                     department,
                     f"cc-{banner}" if level == "red" else None,
+                    path,
                 )
             )
             values[f"{level}_count"] = 1

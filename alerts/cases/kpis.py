@@ -106,8 +106,8 @@ def kpis(session: Session, scope: KpiScope, now: datetime) -> Kpis:
         cards_query = cards_query.where(CaseFlag.department_id == scope.department_id)
     if scope.district_path is not None:
         low, high = path_range(scope.district_path)
-        cards_query = cards_query.join(Case, Case.id == CaseFlag.case_id).where(
-            Case.district_path >= low, Case.district_path < high
+        cards_query = cards_query.where(
+            CaseFlag.district_path >= low, CaseFlag.district_path < high
         )
     per_department: dict[str | None, dict[str, int]] = {}
     for department, level, count in session.execute(cards_query):

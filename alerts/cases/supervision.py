@@ -92,6 +92,7 @@ def _raise(
                 due_at=due[level],
                 department_id=department_id,
                 escalated_to=target,
+                district_path=case.district_path,
             )
         )
         if level is Supervision.RED:
