@@ -96,26 +96,18 @@ class WorkerWindow:
 
 
 async def _window(
-    database: Path,
-    mqtt_url: str,
-    folder: Path,
-    index: int,
-    interval_s: float,
-    measure_at: float,
-    tuning: Tuning,
-) -> WorkerWindow:
+    database: Path, mqtt_url: str, folder: Path, index: int, interval_s: float,
+    measure_at: float, tuning: Tuning,
+) -> WorkerWindow:  # fmt: skip
     from ingest.worker.assembly import build_runtime
 
     factory = make_session_factory(make_engine(f"sqlite:///{database.as_posix()}"))
     settings = load_settings(
-        data_dir=folder,
-        worker_id=f"bench-{index}",
-        probe_interval_s=interval_s,
+        data_dir=folder, worker_id=f"bench-{index}", probe_interval_s=interval_s,
         http_per_host=tuning.per_host,
         max_concurrent_probes=tuning.inflight,
-        analysis_processes=tuning.processes,
-        analysis_threads=tuning.threads,
-    )
+        analysis_processes=tuning.processes, analysis_threads=tuning.threads,
+    )  # fmt: skip
     config = RuntimeConfig(
         policy=ProbePolicy(interval_s=interval_s, offline_after=3, backoff_max_s=interval_s * 5),
         timeouts=HttpTimeouts(connect_s=3, read_s=10, total_s=15),
@@ -162,15 +154,9 @@ def _worker_main(connection: Connection, *args: Any) -> None:
 
 
 def _measure(
-    database: Path,
-    mqtt_url: str,
-    folder: Path,
-    cameras: int,
-    interval_s: float,
-    simulator_pid: int,
-    report: Report,
-    tuning: Tuning,
-) -> FleetRun:
+    database: Path, mqtt_url: str, folder: Path, cameras: int, interval_s: float,
+    simulator_pid: int, report: Report, tuning: Tuning,
+) -> FleetRun:  # fmt: skip
     """Run `tuning.workers` worker processes sharing the fleet through leases."""
     context = multiprocessing.get_context("spawn")
     measure_at = time.time() + interval_s + 5 + 2 * tuning.workers
@@ -208,17 +194,9 @@ def _measure(
         f"their analysis processes {analysis / wall:.2f} cores"
     )
     result = FleetRun(
-        cameras,
-        interval_s,
-        held,
-        p99,
-        probed_share,
-        probes / wall,
-        cpu / wall,
-        sim / wall,
-        1000 * cpu / max(probes, 1),
-        rss,
-    )
+        cameras, interval_s, held, p99, probed_share, probes / wall, cpu / wall, sim / wall,
+        1000 * cpu / max(probes, 1), rss,
+    )  # fmt: skip
     report(
         f"{cameras} cameras every {interval_s:g} s: {'HELD' if held else 'NOT held'} — "
         f"p99 lateness {p99:.2f} s, {probed_share:.1%} probed in the window, "

@@ -45,15 +45,9 @@ def _analyse(checker: HealthChecker, body: bytes) -> None:
 
 
 def _probe_loop(
-    url: str,
-    auth: str | None,
-    interval_s: float,
-    start: float,
-    until: float,
-    lateness: list[float],
-    counter: list[int],
-    lock: threading.Lock,
-) -> None:
+    url: str, auth: str | None, interval_s: float, start: float, until: float,
+    lateness: list[float], counter: list[int], lock: threading.Lock,
+) -> None:  # fmt: skip
     checker = HealthChecker()
     due = start
     while due < until:

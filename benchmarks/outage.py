@@ -94,12 +94,9 @@ def _draft(n: int) -> EventDraft:
 
 
 def run(
-    rate: float = 100.0,
-    before_s: float = 10.0,
-    outage_s: float = 30.0,
-    after_s: float = 10.0,
+    rate: float = 100.0, before_s: float = 10.0, outage_s: float = 30.0, after_s: float = 10.0,
     report: Report = print,
-) -> dict[str, Any]:
+) -> dict[str, Any]:  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="gridwatch-outage-") as tmp:
         folder = Path(tmp)
         port = free_port()
