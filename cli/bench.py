@@ -34,6 +34,23 @@ def registry_command(
     emit(registry.run(cameras=cameras, database_url=database_url, report=typer.echo))
 
 
+@app.command("cases")
+def cases_command(
+    cases: Annotated[int, typer.Option(min=100, help="Cases in the simulated year.")] = 1_000_000,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="A PostgreSQL server URL to measure on (a scratch database is made and dropped). "
+            "Default: a temporary SQLite file."
+        ),
+    ] = None,
+) -> None:
+    """Case KPIs (closure, on-time, satisfaction, durations, overdue, cards) vs a naive pass."""
+    from benchmarks import cases as cases_bench
+
+    emit(cases_bench.run(cases=cases, database_url=database_url, report=typer.echo))
+
+
 @app.command("analysis")
 def analysis_command(
     repeats: Annotated[int, typer.Option(min=1, help="Passes over the timing frames.")] = 3,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli import analyze, bench, context, db, export, importing, simulate
+from cli import analyze, bench, cases, context, db, export, importing, simulate
 from cli.broker import broker_command
 from cli.demo import demo_command
 from cli.ingest import ingest_command
@@ -41,6 +41,7 @@ app.add_typer(importing.app, name="import")
 app.add_typer(export.app, name="export")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(bench.app, name="bench")
+app.add_typer(cases.app, name="cases")
 app.command("ingest")(ingest_command)
 app.command("workers")(workers_command)
 app.command("demo")(demo_command)

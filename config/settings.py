@@ -24,6 +24,8 @@ from config.redact import redact_url
 # ../shared/data/clips beside the checkout (the project's parent folder).
 SHARED_CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
 CONFIG_ENV = "GRIDWATCH_CONFIG"
+# Settings files shipped beside this module (case rules, SLA, calendar).
+CONFIG_FOLDER = Path(__file__).resolve().parent
 
 
 class Settings(BaseSettings):
@@ -95,6 +97,48 @@ class Settings(BaseSettings):
         default=None,
         description="Video clips for the simulator's pictures (default: ../shared/data/clips "
         "beside the checkout; synthetic scenes when there are none).",
+    )
+    # Case workflow (alerts/cases): rules, SLA and calendar files, working hours, verification.
+    case_rules_file: Path = Field(
+        default=CONFIG_FOLDER / "case_rules.yaml",
+        description="Which alerts open a case and which department each case is routed to.",
+    )
+    case_sla_file: Path = Field(
+        default=CONFIG_FOLDER / "sla.yaml",
+        description="Working time allowed per case stage by priority, category and district level.",
+    )
+    case_calendar_file: Path = Field(
+        default=CONFIG_FOLDER / "calendar.yaml",
+        description="Holidays and adjusted working days per year; overrides chinese-calendar.",
+    )
+    case_work_hours: str = Field(
+        default="08:30-12:00,13:30-17:30",
+        pattern=r"^\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*(,\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*)*$",
+        description="Daily working-hours windows in which case deadlines count.",
+    )
+    case_timezone: str = Field(
+        default="Asia/Shanghai",
+        min_length=1,
+        description="Time zone of the command center's working hours and calendar days.",
+    )
+    case_verify_minutes: float = Field(
+        default=30.0,
+        gt=0,
+        le=10_080,
+        description="Minutes a camera-fault alert must stay resolved before its case closes.",
+    )
+    case_verify_grace_minutes: float = Field(
+        default=10.0,
+        ge=0,
+        le=1440,
+        description="Minutes after a handler resolves a camera case before a still-firing "
+        "alert sends it back to in progress (the next probe must see the fix first).",
+    )
+    case_recurrence_days: int = Field(
+        default=7,
+        ge=0,
+        le=365,
+        description="A closed case whose alert fires again within this many days is reopened.",
     )
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     log_json: bool = Field(default=False, description="JSON lines on stderr instead of text.")

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import Engine
 
+import alerts.cases.models  # noqa: F401 - registers the case workflow's tables
 import ingest.stores.tables  # noqa: F401 - registers ingest's tables on the shared metadata
 from registry.models import Base
 
