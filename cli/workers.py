@@ -12,6 +12,7 @@ from rich.table import Table
 
 from cli.context import settings_from
 from cli.registry_access import open_registry
+from ingest.fleet.leases import lease_config
 from ingest.fleet.report import FleetReport, WorkerRow, fleet_report
 
 # The fleet benchmark's bar: a worker whose p99 lateness exceeds this is not keeping up.
@@ -88,9 +89,10 @@ def workers_command(
     ] = False,
 ) -> None:
     """Ingest workers: heartbeat, shards, cameras, probes/s and p99 lateness of each."""
-    _engine, factory = open_registry(settings_from(ctx))
+    settings = settings_from(ctx)
+    _engine, factory = open_registry(settings)
     now = datetime.now(UTC)
-    report = fleet_report(factory, now)
+    report = fleet_report(factory, now, lease_config(settings.lease_ttl_s))
     if as_json:
         typer.echo(_as_json(report, now))
     else:

@@ -77,6 +77,13 @@ class Settings(BaseSettings):
         description="Worker processes `gridwatch ingest` runs on this machine, sharing the "
         "fleet through leases (0: one per CPU core).",
     )
+    lease_ttl_s: float = Field(
+        default=30.0,
+        ge=3,
+        le=3600,
+        description="How long a worker's shard leases last: a worker that dies is replaced "
+        "within about two of these (it renews every third of it).",
+    )
     analysis_threads: int = Field(
         default=0, ge=0, le=64, description="Threads for health analysis; 0: on the event loop."
     )

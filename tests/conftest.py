@@ -24,6 +24,9 @@ from registry.migrate import upgrade
 from registry.models import Base
 from registry.scratch import scratch_database_url
 
+# Fixtures that start gridwatch in real processes (`league`), for any test folder.
+pytest_plugins = ["tests.processes"]
+
 REPO = Path(__file__).resolve().parents[1]
 TEST_MQTT_ENV = "GRIDWATCH_TEST_MQTT_URL"
 TEST_DB_ENV = "GRIDWATCH_TEST_DATABASE_URL"

@@ -41,6 +41,12 @@ class LeaseConfig:
     worker_timeout_s: float = 30.0
 
 
+def lease_config(ttl_s: float) -> LeaseConfig:
+    """Leases of `ttl_s`: a worker is lost after one TTL without a heartbeat and stops
+    probing a sixth of it (at most 5 s) before its leases run out."""
+    return LeaseConfig(ttl_s=ttl_s, safety_margin_s=min(5.0, ttl_s / 6), worker_timeout_s=ttl_s)
+
+
 @dataclass(frozen=True, slots=True)
 class WorkerLoad:
     """What a worker reports with its heartbeat, over the time since the previous one."""

@@ -77,6 +77,8 @@ async def handle(request: web.BaseRequest, sim: CameraSimulator) -> web.Response
         return _json({"service": "gridwatch camera simulator", "cameras": sim.camera_count})
     if path == "/control/stats" and method == "GET":
         return _json(stats(sim))
+    if path == "/control/probers" and method == "GET":
+        return _json({"cameras": sim.probers.to_json()})
     if path == "/control/faults":
         if method == "GET":
             return _json(list_faults(sim))

@@ -26,7 +26,8 @@ from ingest.simulator.faults import FaultKind, FaultRule, OfflineMode
 from ingest.simulator.httpauth import AuthScheme, NonceSigner, authorized, challenges
 from ingest.simulator.pool import FramePool, PoolConfig, build_pool
 from ingest.simulator.renderer import BackgroundRenderer
-from ingest.simulator.stats import Outcome, ServeStats
+from ingest.simulator.stats import Outcome, ProberLog, ServeStats
+from ingest.sources.http_client import worker_of
 
 BOUNDARY = "gridwatchframe"
 _SNAPSHOT = "snapshot.jpg"
@@ -95,6 +96,7 @@ class CameraSimulator:
         }
         self.faults = FaultBook()
         self.stats = ServeStats()
+        self.probers = ProberLog()
         self.renderer = BackgroundRenderer(pool)
         self._signer = NonceSigner()
         self._stopping = asyncio.Event()
@@ -168,6 +170,7 @@ class CameraSimulator:
             return web.Response(status=405, headers={"Allow": "GET, HEAD"})
         camera = slot.camera
         now = self.clock()
+        self.probers.note(camera.camera_id, worker_of(request.headers.get("User-Agent", "")), now)
         active = self.faults.for_camera(
             camera.camera_id, camera.district_code, now - self.started_at
         )

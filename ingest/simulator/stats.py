@@ -16,6 +16,27 @@ class Outcome(StrEnum):
     HANG = "hang"
 
 
+MAX_PROBER_CHANGES = 16
+
+
+@dataclass(slots=True)
+class ProberLog:
+    """Per camera, each time a different worker started probing it (bounded): who probes
+    what, so a test can prove that no camera is probed by two workers at once."""
+
+    changes: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
+
+    def note(self, camera_id: str, worker: str | None, at: float) -> None:
+        if worker is None:
+            return
+        seen = self.changes.setdefault(camera_id, [])
+        if (not seen or seen[-1][1] != worker) and len(seen) < MAX_PROBER_CHANGES:
+            seen.append((round(at, 3), worker))
+
+    def to_json(self) -> dict[str, list[tuple[float, str]]]:
+        return self.changes
+
+
 @dataclass(slots=True)
 class ServeStats:
     requests: int = 0

@@ -65,6 +65,16 @@ class HttpLimits:
 DEFAULT_HTTP_LIMITS = HttpLimits()
 
 
+def user_agent(worker_id: str | None) -> str:
+    return "gridwatch-probe/1" + (f" (worker {worker_id})" if worker_id else "")
+
+
+def worker_of(agent: str) -> str | None:
+    """The worker named in a `user_agent`, if any."""
+    head, _, rest = agent.partition(" (worker ")
+    return rest.removesuffix(")") if head == "gridwatch-probe/1" and rest else None
+
+
 class HttpClient(AsyncClosing):
     """The session and connection pool; create one per worker, inside its event loop.
 
@@ -73,7 +83,11 @@ class HttpClient(AsyncClosing):
     """
 
     def __init__(
-        self, limits: HttpLimits = DEFAULT_HTTP_LIMITS, ssl_context: ssl.SSLContext | None = None
+        self,
+        limits: HttpLimits = DEFAULT_HTTP_LIMITS,
+        ssl_context: ssl.SSLContext | None = None,
+        *,
+        worker_id: str | None = None,
     ) -> None:
         self.limits = limits
         connector = aiohttp.TCPConnector(
@@ -85,7 +99,8 @@ class HttpClient(AsyncClosing):
         )
         self.session = aiohttp.ClientSession(
             connector=connector,
-            headers={"User-Agent": "gridwatch-probe/1"},
+            # The worker's name lets a camera's (or the simulator's) log say who probed it.
+            headers={"User-Agent": user_agent(worker_id)},
             auto_decompress=False,
         )
 

@@ -11,7 +11,7 @@ from config.clock import utc_now
 from config.settings import Settings
 from ingest.analysis.health import HealthChecker
 from ingest.analysis.health_config import HealthConfig
-from ingest.fleet.leases import LeaseManager
+from ingest.fleet.leases import LeaseManager, lease_config
 from ingest.probing.analysis_pool import AnalysisPool
 from ingest.probing.checkers import restore_checker
 from ingest.probing.sampling import CheckerFactory
@@ -41,6 +41,7 @@ def runtime_config(settings: Settings) -> RuntimeConfig:
         ),
         timeouts=HttpTimeouts(connect_s=min(3.0, timeout), read_s=timeout, total_s=timeout),
         max_concurrent_probes=settings.max_concurrent_probes,
+        renew_every_s=settings.lease_ttl_s / 3,
         per_uplink=settings.per_uplink,
         motion_watch_max=settings.motion_watch_max,
     )
@@ -64,7 +65,7 @@ def build_runtime(
     config: RuntimeConfig | None = None,
 ) -> tuple[IngestRuntime, HttpClient]:
     """Call inside the running event loop (the HTTP pool binds to it)."""
-    http = HttpClient(HttpLimits(per_host=settings.http_per_host))
+    http = HttpClient(HttpLimits(per_host=settings.http_per_host), worker_id=settings.worker_id)
     pool, threads = None, None
     if settings.analysis_processes > 0:
         pool = AnalysisPool(settings.analysis_processes, health or HealthConfig(), DecodeOptions())
@@ -74,7 +75,7 @@ def build_runtime(
         config or runtime_config(settings),
         factory,
         publisher,
-        LeaseManager(factory, settings.worker_id, utc_now),
+        LeaseManager(factory, settings.worker_id, utc_now, lease_config(settings.lease_ttl_s)),
         checker_factory(health or HealthConfig()),
         http=http,
         wall_clock=utc_now,
