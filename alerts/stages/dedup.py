@@ -1,0 +1,25 @@
+"""Stage 2, de-duplicate: a firing signal on an open alert is a repeat, counted on it.
+
+A clear for a fingerprint with nothing open stops the chain: there is nothing to do.
+(Redelivered messages never get here: the store's unique `event_id` drops them.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from alerts.stages.base import Context, Step
+
+
+def dedup(ctx: Context, step: Step) -> Step | None:
+    signal, before = step.signal, step.before
+    if before is None or not before.active:
+        return step if signal.firing else None
+    if signal.firing:
+        repeat = replace(
+            before,
+            count=before.count + 1,
+            last_seen_at=max(before.last_seen_at, signal.ts),
+        )
+        return replace(step, after=repeat)
+    return replace(step, after=before)
