@@ -68,9 +68,12 @@ class Engine:
 
     # -- input -----------------------------------------------------------------------
 
+    def signals(self, event: Event) -> tuple[Signal, ...]:
+        """What `event` says; raises `Rejected` for data the service cannot use."""
+        return signals_for(event, self.topology, self.arming)
+
     def apply_event(self, event: Event, now: datetime) -> tuple[Signal, ...]:
-        """Apply one event; raises `Rejected` for data the service cannot use."""
-        signals = signals_for(event, self.topology, self.arming)
+        signals = self.signals(event)
         for signal in signals:
             self.apply(signal, now)
         return signals

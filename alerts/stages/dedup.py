@@ -18,7 +18,7 @@ def dedup(ctx: Context, step: Step) -> Step | None:
     if signal.firing:
         repeat = replace(
             before,
-            count=before.count + 1,
+            count=before.count + (1 if signal.event_id else 0),  # reconciles are no repeat
             last_seen_at=max(before.last_seen_at, signal.ts),
         )
         return replace(step, after=repeat)
