@@ -144,6 +144,10 @@ class AlertService:
             for signal in status_signals(status, engine.topology, open_fps):
                 engine.apply(signal, now)
 
+    def save_dead_letter(self, letter: DeadLetter) -> None:
+        with transaction(self.factory) as session:
+            save_dead_letters(session, [letter])
+
     def reconcile(self, statuses: Sequence[StatusMessage]) -> Outcome:
         """Apply retained statuses and mark the open gaps reconciled."""
         outcome = self.process(statuses)
