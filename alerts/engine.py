@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from alerts.arming import Arming
@@ -114,7 +114,7 @@ class Engine:
                 and alert.visible_at is not None
                 and alert.visible_at <= now
             ):
-                self._put(reprioritized(ctx, replace(alert, status=AlertStatus.FIRING)))
+                self._put(reprioritized(ctx, alert.evolve(status=AlertStatus.FIRING)))
         for fp in list(self._flapping):
             settled = settle(self.alerts[fp], now, self.policy)
             if settled is not None:
@@ -144,15 +144,15 @@ class Engine:
         for key in moved:
             for fp in list(self.down.get(key, {})):
                 member = self.alerts[fp]
-                self._put(replace(member, inhibited_by=inhibitor(self.groups, member)))
+                self._put(member.evolve(inhibited_by=inhibitor(self.groups, member)))
             if key.startswith("district:"):
                 code = key.partition(":")[2]
                 for other in list(self.groups.values()):
                     if other.scope is Scope.UPLINK and other.group_district == code:
-                        self._put(replace(other, inhibited_by=inhibitor(self.groups, other)))
+                        self._put(other.evolve(inhibited_by=inhibitor(self.groups, other)))
         for group in list(self.groups.values()):
             if group.inhibited_by is None and (updated := inhibitor(self.groups, group)):
-                self._put(replace(group, inhibited_by=updated))
+                self._put(group.evolve(inhibited_by=updated))
             self._put(reprioritized(ctx, self.groups.get(group_key_of(group), group)))
 
     def _refresh_silences(self, now: datetime) -> None:
@@ -161,7 +161,7 @@ class Engine:
             if alert.active:
                 silenced_by = silencing(alert, self.silences, self.topology, now, zone)
                 if silenced_by != alert.silenced_by:
-                    self._put(replace(alert, silenced_by=silenced_by))
+                    self._put(alert.evolve(silenced_by=silenced_by))
 
     # -- state -----------------------------------------------------------------------
 

@@ -6,8 +6,6 @@ A clear for a fingerprint with nothing open stops the chain: there is nothing to
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from alerts.stages.base import Context, Step
 
 
@@ -16,10 +14,9 @@ def dedup(ctx: Context, step: Step) -> Step | None:
     if before is None or not before.active:
         return step if signal.firing else None
     if signal.firing:
-        repeat = replace(
-            before,
+        repeat = before.evolve(
             count=before.count + (1 if signal.event_id else 0),  # reconciles are no repeat
             last_seen_at=max(before.last_seen_at, signal.ts),
         )
-        return replace(step, after=repeat)
-    return replace(step, after=before)
+        return Step(step.signal, step.before, repeat)
+    return Step(step.signal, step.before, before)

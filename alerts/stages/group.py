@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 
 from alerts.domain import Alert, AlertStatus, Kind, Scope, fingerprint, new_alert_id
@@ -60,14 +59,16 @@ def place(ctx: Context, step: Step) -> Step | None:
         return step
     if step.before is None or step.before.id != alert.id:  # a new occurrence
         info = ctx.topology.camera(alert.camera_id)
-        alert = replace(
-            alert,
+        alert = alert.evolve(
             group_district=info.group_district if info else None,
             uplink=info.uplink if info else None,
         )
         if ctx.policy.hold_s > 0:
-            alert = replace(alert, status=AlertStatus.PENDING, visible_at=ctx.now + ctx.policy.hold)
-    return replace(step, after=replace(alert, inhibited_by=inhibitor(ctx.groups, alert)))
+            alert = alert.evolve(status=AlertStatus.PENDING, visible_at=ctx.now + ctx.policy.hold)
+    inhibited_by = inhibitor(ctx.groups, alert)
+    if inhibited_by != alert.inhibited_by:
+        alert = alert.evolve(inhibited_by=inhibited_by)
+    return step if alert is step.after else Step(step.signal, step.before, alert)
 
 
 def _summary(topology: Topology, key: str, down: int, total: int) -> str:
@@ -127,13 +128,10 @@ def evaluate_groups(
             ):
                 changed.append(_new_group(key, members, total, topology, now))
         elif share < policy.group_clear_share or not members:
-            changed.append(
-                replace(group, status=AlertStatus.RESOLVED, resolved_at=now, last_ts=now)
-            )
+            changed.append(group.evolve(status=AlertStatus.RESOLVED, resolved_at=now, last_ts=now))
         elif len(members) != group.members or total != group.total:
             changed.append(
-                replace(
-                    group,
+                group.evolve(
                     members=len(members),
                     total=total,
                     last_seen_at=now,

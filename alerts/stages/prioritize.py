@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from alerts.domain import Alert, Kind, Scope
 from alerts.priorities import priority_of, severity_of
 from alerts.stages.base import Context, Step
@@ -25,10 +23,12 @@ def describe(alert: Alert) -> str:
 
 
 def prioritize(ctx: Context, step: Step) -> Step | None:
-    alert = step.after
+    alert, before = step.after, step.before
     if alert is None or not alert.active:
         return step
-    return replace(step, after=reprioritized(ctx, alert))
+    if before is not None and before.id == alert.id and before.status is alert.status:
+        return step  # a repeat: duration-based rules are re-applied on ticks
+    return Step(step.signal, step.before, reprioritized(ctx, alert))
 
 
 def reprioritized(ctx: Context, alert: Alert) -> Alert:
@@ -37,4 +37,4 @@ def reprioritized(ctx: Context, alert: Alert) -> Alert:
     summary = describe(alert)
     if priority == alert.priority and summary == alert.summary:
         return alert
-    return replace(alert, priority=priority, severity=severity_of(priority), summary=summary)
+    return alert.evolve(priority=priority, severity=severity_of(priority), summary=summary)

@@ -5,8 +5,6 @@ Marked, never dropped: a silenced alert is stored and listed as silenced.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from alerts.silences import silencing
 from alerts.stages.base import Context, Step
 
@@ -18,4 +16,4 @@ def silence(ctx: Context, step: Step) -> Step | None:
     silenced_by = silencing(alert, ctx.silences, ctx.topology, ctx.now, ctx.zone)
     if silenced_by == alert.silenced_by:
         return step
-    return replace(step, after=replace(alert, silenced_by=silenced_by))
+    return Step(step.signal, step.before, alert.evolve(silenced_by=silenced_by))

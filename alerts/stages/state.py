@@ -9,7 +9,6 @@ flapping; a clear then holds it open (`clear_since`) instead of resolving it, an
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from alerts.domain import Alert, AlertStatus, new_alert_id
@@ -51,7 +50,7 @@ def _open(ctx: Context, step: Step) -> Step | None:
         flapping=len(changes) >= ctx.policy.flap_changes,
         previous_id=before.id if linked and before is not None else None,
     )
-    return replace(step, after=alert)
+    return Step(step.signal, step.before, alert)
 
 
 def alert_state(ctx: Context, step: Step) -> Step | None:
@@ -64,29 +63,30 @@ def alert_state(ctx: Context, step: Step) -> Step | None:
     changes = _recent(current.changes, signal.ts, ctx.policy)
     if signal.firing:
         if current.clear_since is None:
-            return replace(step, after=replace(current, last_ts=signal.ts))
+            return Step(step.signal, step.before, current.evolve(last_ts=signal.ts))
         changes = (*changes, signal.ts)
-        return replace(
-            step, after=replace(current, clear_since=None, changes=changes, last_ts=signal.ts)
+        return Step(
+            step.signal,
+            step.before,
+            current.evolve(clear_since=None, changes=changes, last_ts=signal.ts),
         )
     if current.clear_since is not None:
         return None  # already held open on a clear
     changes = (*changes, signal.ts)
     flapping = current.flapping or len(changes) >= ctx.policy.flap_changes
     if flapping and current.status is AlertStatus.FIRING:
-        held = replace(
-            current, flapping=True, clear_since=signal.ts, changes=changes, last_ts=signal.ts
+        held = current.evolve(
+            flapping=True, clear_since=signal.ts, changes=changes, last_ts=signal.ts
         )
-        return replace(step, after=held)
-    resolved = replace(
-        current,
+        return Step(step.signal, step.before, held)
+    resolved = current.evolve(
         status=AlertStatus.RESOLVED,
         resolved_at=signal.ts,
         last_ts=signal.ts,
         changes=changes,
         clear_since=None,
     )
-    return replace(step, after=resolved)
+    return Step(step.signal, step.before, resolved)
 
 
 def settle(alert: Alert, now: datetime, policy: Policy) -> Alert | None:
@@ -97,11 +97,10 @@ def settle(alert: Alert, now: datetime, policy: Policy) -> Alert | None:
     if alert.changes and now - alert.changes[-1] < policy.flap_window:
         return None
     if alert.clear_since is not None:
-        return replace(
-            alert,
+        return alert.evolve(
             status=AlertStatus.RESOLVED,
             resolved_at=alert.clear_since,
             clear_since=None,
             flapping=False,
         )
-    return replace(alert, flapping=False)
+    return alert.evolve(flapping=False)
