@@ -159,3 +159,24 @@ def pipeline_command(
     emit(pipeline.run(events, database_url, protocol="5" if protocol == "5" else "3.1.1",
                       batch_size=batch_size, max_inflight=_limit(max_inflight),
                       max_queued=_limit(max_queued), report=typer.echo))  # fmt: skip
+
+
+@app.command("storm")
+def storm_command(
+    cameras: Annotated[
+        int, typer.Option(min=100, help="Cameras of the banner that goes dark.")
+    ] = 43_000,
+    spread: Annotated[
+        float, typer.Option(min=1, help="Seconds over which offline events arrive.")
+    ] = 180.0,
+    speedup: Annotated[
+        float, typer.Option(min=1, help="Run the clocks this many times faster.")
+    ] = 1.0,
+    database_url: Annotated[
+        str | None, typer.Option(help="A PostgreSQL server URL (default: a temporary SQLite file).")
+    ] = None,
+) -> None:
+    """A banner loses power: one alert per township or uplink, not one per camera."""
+    from benchmarks import storm
+
+    emit(storm.run(cameras, spread, speedup, database_url, report=typer.echo))
