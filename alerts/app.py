@@ -89,6 +89,7 @@ def start_alerts(
         clock,
         gap_grace=timedelta(seconds=settings.alerts_gap_grace_s),
         prefix=settings.topic_prefix,
+        shared=settings.alerts_share_group is not None,
     )
     name = settings.alerts_consumer_id
     mqtt = MqttNotifier(endpoint, f"gridwatch-alerts-notify-{name}", settings.topic_prefix,

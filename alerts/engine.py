@@ -9,7 +9,7 @@ alerts); `load` rebuilds it from the store after a restart.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,7 +20,15 @@ from alerts.priorities import PriorityRules
 from alerts.silences import Silence, silencing
 from alerts.stages.base import Context, Stage, Step, run_chain
 from alerts.stages.dedup import dedup
-from alerts.stages.group import evaluate_groups, group_keys, groupable, inhibitor, place
+from alerts.stages.group import (
+    Down,
+    evaluate_groups,
+    group_keys,
+    groupable,
+    inhibitor,
+    place,
+    tally,
+)
 from alerts.stages.prioritize import prioritize, reprioritized
 from alerts.stages.silence import silence
 from alerts.stages.state import alert_state, settle
@@ -101,7 +109,7 @@ class Engine:
 
     # -- ticks -----------------------------------------------------------------------
 
-    def tick(self, now: datetime) -> None:
+    def tick(self, now: datetime, down: Mapping[str, Down] | None = None) -> None:
         """Everything time moves: held alerts show, flapping settles, groups form and clear,
         silences start and end, priorities that depend on duration."""
         ctx = self.context(now)
@@ -119,7 +127,7 @@ class Engine:
             settled = settle(self.alerts[fp], now, self.policy)
             if settled is not None:
                 self._put(settled)
-        self._evaluate_groups(now)
+        self._evaluate_groups(now, down)
         if self.silences or self._silenced:
             self._refresh_silences(now)
         for alert in list(self.alerts.values()):
@@ -128,8 +136,11 @@ class Engine:
                 if updated is not alert:
                     self._put(updated)
 
-    def _evaluate_groups(self, now: datetime) -> None:
-        down = {key: list(members.values()) for key, members in self.down.items() if members}
+    def _evaluate_groups(self, now: datetime, down: Mapping[str, Down] | None) -> None:
+        """`down`: counts over every consumer (shared subscription); default: our own."""
+        if down is None:
+            mine = {key: list(members.values()) for key, members in self.down.items() if members}
+            down = tally(mine, now, self.policy)
         changed = evaluate_groups(down, self.groups, self.topology, self.policy, now)
         moved: set[str] = set()
         for group in changed:
@@ -138,10 +149,13 @@ class Engine:
             self._put(group)
             if existing is None or not group.active:
                 moved.add(key)
-        if not moved:
-            return
+        if moved:
+            self._reinhibit(moved, now)
+
+    def _reinhibit(self, keys: set[str], now: datetime) -> None:
+        """After groups appeared or cleared under `keys`: who inhibits their members now."""
         ctx = self.context(now)
-        for key in moved:
+        for key in keys:
             for fp in list(self.down.get(key, {})):
                 member = self.alerts[fp]
                 self._put(member.evolve(inhibited_by=inhibitor(self.groups, member)))
@@ -154,6 +168,18 @@ class Engine:
             if group.inhibited_by is None and (updated := inhibitor(self.groups, group)):
                 self._put(group.evolve(inhibited_by=updated))
             self._put(reprioritized(ctx, self.groups.get(group_key_of(group), group)))
+
+    def adopt_groups(self, groups: Iterable[Alert], now: datetime) -> None:
+        """Group alerts another consumer opened (shared subscription): take them as they are
+        stored and inhibit our members under them."""
+        keys = set()
+        for group in groups:
+            known = self.alerts.get(group.fingerprint)
+            if known is None or known.id != group.id:
+                self._put(group, record=False)
+                keys.add(group_key_of(group))
+        if keys:
+            self._reinhibit(keys, now)
 
     def _refresh_silences(self, now: datetime) -> None:
         zone = self.rules.zone

@@ -28,8 +28,10 @@ from alerts.stages.validate import Rejected
 from alerts.store import (
     alert_from_row,
     event_row,
+    group_tallies,
     insert_events,
     load_alerts,
+    load_open,
     load_silences,
     load_worker_seqs,
     save_dead_letters,
@@ -73,8 +75,12 @@ class AlertService:
         *,
         gap_grace: timedelta = timedelta(seconds=5),
         prefix: str = "gridwatch",
+        shared: bool = False,
     ) -> None:
         self.prefix = prefix
+        self.shared = shared
+        """Other consumers share the stream: read alerts we have not seen from the database
+        before deciding on them, and take their group alerts on every tick."""
         self.factory = factory
         self._build_engine = build_engine
         self.clock = clock
@@ -121,6 +127,11 @@ class AlertService:
                 statuses.append(message)
         with transaction(self.factory) as session:
             new = insert_events(session, rows)
+            if self.shared:
+                unseen = {s.fingerprint for _, signals in accepted for s in signals
+                          if s.fingerprint not in engine.alerts}  # fmt: skip
+                if unseen:
+                    engine.load(load_open(session, unseen))
             for message in messages:
                 if isinstance(message, PresenceMessage):
                     engine.apply_presence(message, now)
@@ -170,7 +181,11 @@ class AlertService:
         now = self.clock()
         with transaction(self.factory) as session:
             self.engine.silences = load_silences(session, now)
-            self.engine.tick(now)
+            down = None
+            if self.shared:
+                self.engine.adopt_groups(load_open(session, groups=True), now)
+                down = group_tallies(session, now - self.engine.policy.group_window)
+            self.engine.tick(now, down)
             changes = self.engine.drain()
             _persist(session, changes, now)
             gaps = self._real_gaps(session, now)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, and_, func, or_, select
+from sqlalchemy import Table, and_, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,8 @@ from alerts.hours import BadHours
 from alerts.models import AlertEvent, AlertRow, DeadLetterRow, WorkerSeq
 from alerts.models import Silence as SilenceRow
 from alerts.silences import BadSilence, Matchers, Silence, window_from_json
+from alerts.stages.group import Down
+from alerts.topology import district_key, uplink_key
 from bus.events import Event
 from bus.subscriber import DeadLetter
 
@@ -252,6 +254,44 @@ def load_alerts(session: Session, now: datetime, recent: timedelta) -> list[Aler
         .order_by(AlertRow.started_at)
     )
     return [alert_from_row(row) for row in rows]
+
+
+def load_open(
+    session: Session, fingerprints: Iterable[str] = (), *, groups: bool = False
+) -> list[Alert]:
+    """Open alerts of these fingerprints (or every open group alert): what another
+    consumer on the shared subscription may have opened or moved."""
+    where = (
+        AlertRow.kind == str(Kind.GROUP_OFFLINE)
+        if groups
+        else AlertRow.fingerprint.in_(list(fingerprints))
+    )
+    rows = session.scalars(select(AlertRow).where(AlertRow.status != "resolved", where))
+    return [alert_from_row(row) for row in rows]
+
+
+def group_tallies(session: Session, recent_from: datetime) -> dict[str, Down]:
+    """Open camera offline alerts per township and per uplink, over every consumer."""
+    recent = func.sum(case((AlertRow.started_at >= recent_from, 1), else_=0))
+    open_offline = (
+        AlertRow.kind == str(Kind.OFFLINE),
+        AlertRow.scope == str(Scope.CAMERA),
+        AlertRow.status != "resolved",
+    )
+    tallies: dict[str, Down] = {}
+    for code, count, fresh in session.execute(
+        select(AlertRow.group_district, func.count(), recent)
+        .where(*open_offline, AlertRow.group_district.is_not(None))
+        .group_by(AlertRow.group_district)
+    ):
+        tallies[district_key(code)] = Down(int(count), int(fresh or 0))
+    for uplink, count, fresh, district in session.execute(
+        select(AlertRow.uplink, func.count(), recent, func.min(AlertRow.group_district))
+        .where(*open_offline, AlertRow.uplink.is_not(None))
+        .group_by(AlertRow.uplink)
+    ):
+        tallies[uplink_key(uplink)] = Down(int(count), int(fresh or 0), district)
+    return tallies
 
 
 def save_worker_seqs(session: Session, highest: dict[str, int], now: datetime) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from alerts.domain import Alert, AlertStatus, Kind, Scope, fingerprint, new_alert_id
@@ -78,12 +79,34 @@ def _summary(topology: Topology, key: str, down: int, total: int) -> str:
     return f"uplink {subject}: {down} of {total} cameras offline"
 
 
-def _new_group(key: str, members: Sequence[Alert], total: int, topology: Topology,
-               now: datetime) -> Alert:  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class Down:
+    """Open offline camera alerts under one group key."""
+
+    count: int
+    recent: int
+    """How many of them started within the group window."""
+    district: str | None = None
+    """For an uplink: the township most of them are in."""
+
+
+def tally(down: Mapping[str, Sequence[Alert]], now: datetime, policy: Policy) -> dict[str, Down]:
+    recent_from = now - policy.group_window
+    tallies = {}
+    for key, members in down.items():
+        districts = Counter(m.group_district or m.district_code for m in members)
+        tallies[key] = Down(
+            len(members),
+            sum(1 for m in members if m.started_at >= recent_from),
+            districts.most_common(1)[0][0] if districts else None,
+        )
+    return tallies
+
+
+def _new_group(key: str, down: Down, total: int, topology: Topology, now: datetime) -> Alert:
     scope_name, _, subject = key.partition(":")
     scope = Scope.DISTRICT if scope_name == "district" else Scope.UPLINK
-    districts = Counter(m.group_district or m.district_code for m in members)
-    district = subject if scope is Scope.DISTRICT else districts.most_common(1)[0][0]
+    district = subject if scope is Scope.DISTRICT else (down.district or topology.root)
     fp = fingerprint(Kind.GROUP_OFFLINE, scope, subject)
     return Alert(
         id=new_alert_id(fp, now),
@@ -98,44 +121,43 @@ def _new_group(key: str, members: Sequence[Alert], total: int, topology: Topolog
         last_ts=now,
         group_district=district,
         uplink=subject if scope is Scope.UPLINK else None,
-        members=len(members),
+        members=down.count,
         total=total,
-        summary=_summary(topology, key, len(members), total),
+        summary=_summary(topology, key, down.count, total),
     )
 
 
 def evaluate_groups(
-    down: Mapping[str, Sequence[Alert]],
+    down: Mapping[str, Down],
     groups: Mapping[str, Alert],
     topology: Topology,
     policy: Policy,
     now: datetime,
 ) -> list[Alert]:
-    """New, recounted and resolved group alerts. `down`: open offline alerts per group key."""
+    """New, recounted and resolved group alerts, from the open offline alerts per key."""
     changed: list[Alert] = []
-    recent_from = now - policy.group_window
+    none = Down(0, 0)
     for key in sorted(set(down) | set(groups), key=lambda k: not k.startswith("district:")):
-        members = down.get(key, ())
-        total = max(topology.totals.get(key, 0), len(members))
-        share = len(members) / total if total else 0.0
+        tally_ = down.get(key, none)
+        total = max(topology.totals.get(key, 0), tally_.count)
+        share = tally_.count / total if total else 0.0
         group = groups.get(key)
         if group is None:
-            recent = sum(1 for m in members if m.started_at >= recent_from)
             if (
-                len(members) >= policy.group_min_count
-                and recent >= policy.group_min_count
+                tally_.count >= policy.group_min_count
+                and tally_.recent >= policy.group_min_count
                 and share >= policy.group_min_share
             ):
-                changed.append(_new_group(key, members, total, topology, now))
-        elif share < policy.group_clear_share or not members:
+                changed.append(_new_group(key, tally_, total, topology, now))
+        elif share < policy.group_clear_share or not tally_.count:
             changed.append(group.evolve(status=AlertStatus.RESOLVED, resolved_at=now, last_ts=now))
-        elif len(members) != group.members or total != group.total:
+        elif tally_.count != group.members or total != group.total:
             changed.append(
                 group.evolve(
-                    members=len(members),
+                    members=tally_.count,
                     total=total,
                     last_seen_at=now,
-                    summary=_summary(topology, key, len(members), total),
+                    summary=_summary(topology, key, tally_.count, total),
                 )
             )
     return changed

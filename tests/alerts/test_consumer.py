@@ -206,3 +206,36 @@ def test_reconcile_at_start_and_alert_topic_retained_then_cleared(
     publisher.send(status_topic(prefix, "T00C0007"), b"", retain=True)  # tidy the broker
     with Recorder(mqtt_url, f"{prefix}/v1/alerts/#") as after:
         assert not after.received()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("GRIDWATCH_TEST_MQTT_URL"),
+    reason="shared subscriptions need MQTT 5 (Mosquitto, EMQX); amqtt speaks 3.1.1 only",
+)
+def test_two_consumers_share_one_stream(
+    db: SessionFactory, mqtt_url: str, prefix: str, publisher: Publisher
+) -> None:
+    endpoint = parse_mqtt_url(mqtt_url)
+
+    def consumer(name: str) -> Consumer:
+        service = AlertService(db, lambda: Engine(Policy(hold_s=0), TOPOLOGY), _clock,
+                               prefix=prefix)  # fmt: skip
+        options = ConsumerOptions(client_id=f"{name}-{prefix}", prefix=prefix, protocol="5",
+                                  share_group=f"g{prefix}", batch_size=20,
+                                  reconcile_at_start=False)  # fmt: skip
+        return Consumer(service, endpoint, options)
+
+    first, second = consumer("a").start(), consumer("b").start()
+    try:
+        p = producer()
+        events = [p.event("probe.failed", f"T00C{i % 400:04d}", _clock(), code="timeout",
+                          detail="") for i in range(300)]  # fmt: skip
+        for event in events:
+            publisher.send(event.topic(prefix), encode(event))
+        wait_until(lambda: stored(db) == 300, 30, "every event stored")
+    finally:
+        first.stop()
+        second.stop()
+    assert first.stored > 0
+    assert second.stored > 0
+    assert first.stored + second.stored == 300

@@ -166,3 +166,37 @@ def test_a_writer_that_fell_behind_gets_a_conflict_and_reloads(db: SessionFactor
         write_alerts(session, [], [stale], at(11))
     svc.load()
     assert not svc.engine.alerts[fp].active
+
+
+def test_consumers_sharing_a_stream_read_what_the_other_opened(db: SessionFactory) -> None:
+    topology, clock = banner(1, 100), Clock()
+
+    def shared() -> AlertService:
+        built = AlertService(db, lambda: Engine(Policy(hold_s=60), topology), clock, shared=True)
+        built.load()
+        return built
+
+    a, b, p = shared(), shared(), producer_for(topology)
+    a.process([p.offline("T00C0001", at(0))])
+    b.process([p.online("T00C0001", at(5))])  # b never saw it open
+    with db() as session:
+        (row,) = session.scalars(select(AlertRow)).all()
+    assert row.status == "resolved"
+
+    cameras = [c for c in topology.cameras if c != "T00C0001"]
+    a.process([p.offline(c, at(10)) for c in cameras[:40]])  # a sees enough to group
+    b.process([p.offline(c, at(11)) for c in cameras[40:45]])  # b holds five members
+    clock.now = at(12)
+    with pytest.raises(Conflict):  # a still held T00C0001 open: it lost that race
+        a.tick()
+    a.tick()  # reloaded (as the consumer does): now it knows, and groups
+    b.tick()  # b takes a's group and inhibits its own members under it
+    clock.now = at(80)
+    b.tick()
+    group = b.engine.groups["district:150402001"]
+    assert group.id == a.engine.groups["district:150402001"].id
+    assert b.engine.visible_singles() == 0
+    assert all(
+        b.engine.alerts[fingerprint(Kind.OFFLINE, Scope.CAMERA, c)].inhibited_by == group.id
+        for c in cameras[40:45]
+    )
