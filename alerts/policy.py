@@ -12,6 +12,9 @@ from config.settings import Settings
 class Policy:
     hold_s: float = 120.0
     """A camera's offline alert stays pending this long, so its storm group can form first."""
+    group_hold_s: float = 60.0
+    """A new group alert is held this long too: a township's group forming in the
+    meantime inhibits the uplink groups inside it before either is shown."""
     group_window_s: float = 300.0
     group_min_count: int = 5
     group_min_share: float = 0.2
@@ -33,6 +36,10 @@ class Policy:
         return timedelta(seconds=self.hold_s)
 
     @property
+    def group_hold(self) -> timedelta:
+        return timedelta(seconds=self.group_hold_s)
+
+    @property
     def group_window(self) -> timedelta:
         return timedelta(seconds=self.group_window_s)
 
@@ -48,6 +55,7 @@ class Policy:
     def from_settings(cls, settings: Settings) -> Policy:
         return cls(
             hold_s=settings.alerts_hold_s,
+            group_hold_s=settings.alerts_group_hold_s,
             group_window_s=settings.alerts_group_window_s,
             group_min_count=settings.alerts_group_min_count,
             group_min_share=settings.alerts_group_min_share,

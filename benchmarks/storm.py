@@ -185,13 +185,14 @@ def _storm(
         target=_publish, args=(url, prefix, plan, origin, wall0, speedup, done), daemon=True
     )
     publisher.start()
-    peak_singles, last_report, finished_at = 0, 0.0, None
+    peak_singles, peak_queue, last_report, finished_at = 0, 0, 0.0, None
     settled_at, previous = None, None
     expected = len(plan)
     while True:
         time.sleep(0.5)
         singles, visible, pending, stored = _visible_counts(factory)
         peak_singles = max(peak_singles, singles)
+        peak_queue = max(peak_queue, visible)
         if finished_at is None and not done.empty():
             finished_at = done.get()
         now = time.time()
@@ -233,8 +234,8 @@ def _storm(
     report(
         f"  {len(firing)} alerts in the queue for {len(cameras):,} cameras down in "
         f"{townships} townships; {rows:,} alert rows stored; peak single alerts visible "
-        f"{peak_singles} ({peak_singles / len(cameras):.2%}); settled {settle_s:.1f} s "
-        "after the last event (clock time)"
+        f"{peak_singles} ({peak_singles / len(cameras):.2%}), the queue at most "
+        f"{peak_queue}; settled {settle_s:.1f} s after the last event (clock time)"
     )
     return {
         "cameras_down": len(cameras),
@@ -243,6 +244,7 @@ def _storm(
         "separate_faults": SEPARATE_FAULTS,
         "peak_single_alerts": peak_singles,
         "peak_single_share": round(peak_singles / len(cameras), 4),
+        "peak_queue": peak_queue,
         "settle_s": round(settle_s, 1),
         "alert_rows": int(rows or 0),
         "spread_s": spread_s,

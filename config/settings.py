@@ -124,6 +124,13 @@ class Settings(BaseSettings):
         description="A camera offline alert stays pending this long so its storm group forms "
         "first; cover K probes x interval of the ingest workers.",
     )
+    alerts_group_hold_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="A new group alert is held this long, so a township group inhibits the "
+        "uplink groups inside it before either shows.",
+    )
     alerts_group_window_s: float = Field(
         default=300.0, gt=0, le=86_400, description="Offline starts counted towards a new group."
     )

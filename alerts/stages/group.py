@@ -6,9 +6,10 @@ events spread over K probe intervals — its group alert forms first and the sin
 arrive inhibited, never raised and withdrawn. Groups are evaluated on ticks
 (`evaluate_groups`): one grouped alert per district (at the grouping level) or uplink
 with at least `group_min_count` cameras and `group_min_share` of its cameras down,
-enough of them within `group_window`. The district group wins over the uplink group
-and inhibits it. A group resolves when the share drops below `group_clear_share`;
-members still down then show on their own.
+enough of them within `group_window`; it is held itself for `group_hold`, so that a
+township group forming meanwhile inhibits the uplink groups in it before they show.
+The district group wins over the uplink group and inhibits it. A group resolves when
+the share drops below `group_clear_share`; members still down then show on their own.
 """
 
 from __future__ import annotations
@@ -103,7 +104,9 @@ def tally(down: Mapping[str, Sequence[Alert]], now: datetime, policy: Policy) ->
     return tallies
 
 
-def _new_group(key: str, down: Down, total: int, topology: Topology, now: datetime) -> Alert:
+def _new_group(
+    key: str, down: Down, total: int, topology: Topology, policy: Policy, now: datetime
+) -> Alert:
     scope_name, _, subject = key.partition(":")
     scope = Scope.DISTRICT if scope_name == "district" else Scope.UPLINK
     district = subject if scope is Scope.DISTRICT else (down.district or topology.root)
@@ -115,7 +118,8 @@ def _new_group(key: str, down: Down, total: int, topology: Topology, now: dateti
         scope=scope,
         subject=subject,
         district_code=district,
-        status=AlertStatus.FIRING,
+        status=AlertStatus.PENDING if policy.group_hold_s > 0 else AlertStatus.FIRING,
+        visible_at=now + policy.group_hold if policy.group_hold_s > 0 else None,
         started_at=now,
         last_seen_at=now,
         last_ts=now,
@@ -148,7 +152,7 @@ def evaluate_groups(
                 and tally_.recent >= policy.group_min_count
                 and share >= policy.group_min_share
             ):
-                changed.append(_new_group(key, tally_, total, topology, now))
+                changed.append(_new_group(key, tally_, total, topology, policy, now))
         elif share < policy.group_clear_share or not tally_.count:
             changed.append(group.evolve(status=AlertStatus.RESOLVED, resolved_at=now, last_ts=now))
         elif tally_.count != group.members or total != group.total:

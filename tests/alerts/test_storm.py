@@ -17,11 +17,11 @@ SPREAD_S = 180
 
 
 def run_storm(engine: Engine, cameras: list[str], producer: Producer) -> tuple[int, int]:
-    """Push the offline events at their times, ticking every second; the peak of visible
-    single alerts and the second of the last event."""
+    """Push the offline events at their times, ticking every second; the peaks of visible
+    single alerts and of the whole queue."""
     rng = random.Random(7)
     times = sorted((rng.uniform(0, SPREAD_S), camera) for camera in cameras)
-    peak, i = 0, 0
+    peak, queue, i = 0, 0, 0
     for second in range(SPREAD_S + 60):
         while i < len(times) and times[i][0] < second:
             t, camera = times[i]
@@ -29,7 +29,8 @@ def run_storm(engine: Engine, cameras: list[str], producer: Producer) -> tuple[i
             i += 1
         engine.tick(at(second))
         peak = max(peak, engine.visible_singles())
-    return peak, SPREAD_S
+        queue = max(queue, sum(1 for a in engine.alerts.values() if a.visible))
+    return peak, queue
 
 
 def visible(engine: Engine) -> list[tuple[Kind, Scope, str]]:
@@ -44,10 +45,11 @@ def test_power_cut_is_one_alert_per_township() -> None:
     )
     down = [c for c in topology.cameras if c.startswith(("T00", "T01"))]
     lone = "T02C0100"  # one genuinely separate camera in the third township
-    peak, _last = run_storm(engine, [*down, lone], producer)
+    peak, queue = run_storm(engine, [*down, lone], producer)
 
     assert peak <= 0.01 * len(topology.cameras)
     assert peak == 1  # the separate camera only: no storm single was shown and withdrawn
+    assert queue == 3  # nor an uplink group: two townships and the separate camera
     assert visible(engine) == sorted(
         [
             (Kind.OFFLINE, Scope.CAMERA, lone),
