@@ -140,3 +140,60 @@ def sources_command(
             if key != "bench":
                 figures[f"{name}_{key}"] = value
     emit(figures)
+
+
+def _limit(value: int) -> int | None:
+    return None if value < 0 else value
+
+
+@app.command("pipeline")
+def pipeline_command(
+    events: Annotated[
+        int, typer.Option(min=1000, help="Events through the batched consumer.")
+    ] = 50_000,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="A PostgreSQL server URL (a scratch database is made and dropped). "
+            "Default: a temporary SQLite file."
+        ),
+    ] = None,
+    protocol: Annotated[
+        str, typer.Option(help="MQTT protocol of the consumer: 3.1.1 or 5.")
+    ] = "3.1.1",
+    batch_size: Annotated[int, typer.Option(min=1, help="Events per commit, at most.")] = 500,
+    max_inflight: Annotated[
+        int, typer.Option(help="Mosquitto max_inflight_messages (-1: its default, 20).")
+    ] = 1000,
+    max_queued: Annotated[
+        int, typer.Option(help="Mosquitto max_queued_messages (-1: its default, 1000).")
+    ] = 1_000_000,
+) -> None:
+    """Events/s into the alert store through a real Mosquitto vs a commit per event; lost,
+    duplicates, p99 publish → committed at 1,000 events/s."""
+    from benchmarks import pipeline
+
+    emit(pipeline.run(events, database_url, protocol="5" if protocol == "5" else "3.1.1",
+                      batch_size=batch_size, max_inflight=_limit(max_inflight),
+                      max_queued=_limit(max_queued), report=typer.echo))  # fmt: skip
+
+
+@app.command("storm")
+def storm_command(
+    cameras: Annotated[
+        int, typer.Option(min=100, help="Cameras of the banner that goes dark.")
+    ] = 43_000,
+    spread: Annotated[
+        float, typer.Option(min=1, help="Seconds over which offline events arrive.")
+    ] = 180.0,
+    speedup: Annotated[
+        float, typer.Option(min=1, help="Run the clocks this many times faster.")
+    ] = 1.0,
+    database_url: Annotated[
+        str | None, typer.Option(help="A PostgreSQL server URL (default: a temporary SQLite file).")
+    ] = None,
+) -> None:
+    """A banner loses power: one alert per township or uplink, not one per camera."""
+    from benchmarks import storm
+
+    emit(storm.run(cameras, spread, speedup, database_url, report=typer.echo))

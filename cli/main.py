@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cli import analyze, bench, cases, context, db, export, importing, simulate
+from cli.alerts import alerts_command
 from cli.broker import broker_command
 from cli.demo import demo_command
 from cli.ingest import ingest_command
@@ -43,6 +44,7 @@ app.add_typer(simulate.app, name="simulate")
 app.add_typer(bench.app, name="bench")
 app.add_typer(cases.app, name="cases")
 app.command("ingest")(ingest_command)
+app.command("alerts")(alerts_command)
 app.command("workers")(workers_command)
 app.command("demo")(demo_command)
 app.command("broker")(broker_command)

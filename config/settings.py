@@ -147,6 +147,79 @@ class Settings(BaseSettings):
         le=365,
         description="A closed case whose alert fires again within this many days is reopened.",
     )
+    # --- alerts (the alert service, `gridwatch alerts`) ---
+    alerts_consumer_id: str = Field(
+        default_factory=lambda: os.uname().nodename,
+        pattern=r"^[A-Za-z0-9._-]{1,100}$",
+        description="Names this alert consumer's persistent MQTT session; one per process.",
+    )
+    alerts_share_group: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9._-]{1,64}$",
+        description="Shared-subscription group ($share/<group>/…, MQTT 5) so several "
+        "`gridwatch alerts` split the stream; empty: a plain subscription (amqtt).",
+    )
+    alerts_batch_size: int = Field(
+        default=500, ge=1, le=20_000, description="Events per database commit, at most."
+    )
+    alerts_batch_wait_s: float = Field(
+        default=0.05, gt=0, le=10, description="Longest wait to fill a batch before committing."
+    )
+    alerts_tick_s: float = Field(
+        default=1.0, gt=0, le=60, description="How often groups, holds and expiries are evaluated."
+    )
+    alerts_hold_s: float = Field(
+        default=120.0,
+        ge=0,
+        le=3600,
+        description="A camera offline alert stays pending this long so its storm group forms "
+        "first; cover K probes x interval of the ingest workers.",
+    )
+    alerts_group_hold_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="A new group alert is held this long, so a township group inhibits the "
+        "uplink groups inside it before either shows.",
+    )
+    alerts_group_window_s: float = Field(
+        default=300.0, gt=0, le=86_400, description="Offline starts counted towards a new group."
+    )
+    alerts_group_min_count: int = Field(
+        default=5, ge=2, le=100_000, description="Cameras down before a district/uplink groups."
+    )
+    alerts_group_min_share: float = Field(
+        default=0.2, gt=0, le=1, description="Share of a district's/uplink's cameras down to group."
+    )
+    alerts_group_clear_share: float = Field(
+        default=0.1, gt=0, le=1, description="A group resolves below this share (hysteresis)."
+    )
+    alerts_group_district_level: int = Field(
+        default=3, ge=1, le=8, description="District level grouped on (3: township)."
+    )
+    alerts_flap_window_s: float = Field(default=600.0, gt=0, le=86_400)
+    alerts_flap_changes: int = Field(
+        default=6, ge=2, le=1000, description="State changes within the flap window = flapping."
+    )
+    alerts_recurrence_window_s: float = Field(
+        default=3600.0, ge=0, le=30 * 86_400, description="A recurrence within it links back."
+    )
+    alerts_gap_grace_s: float = Field(
+        default=5.0, ge=0, le=600, description="A missing seq not filled by then is a gap."
+    )
+    alerts_priorities_file: Path = Field(
+        default=Path(__file__).resolve().parent / "alert_priorities.yaml",
+        description="YAML priority rules (camera use, kind, time of day, duration, cameras).",
+    )
+    alerts_arming_file: Path | None = Field(
+        default=None, description="YAML intrusion arming schedules (布防); empty: none armed."
+    )
+    alerts_receivers_file: Path | None = Field(
+        default=None, description="YAML webhook receivers with matchers; empty: none."
+    )
+    alerts_timezone: str = Field(
+        default="Asia/Shanghai", description="Time zone of armed hours and priority hours."
+    )
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     log_json: bool = Field(default=False, description="JSON lines on stderr instead of text.")
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-import alerts.cases.models  # noqa: F401 - case tables join the metadata emptied after each test
+import alerts.cases.models
+import alerts.models  # noqa: F401 - the alert service's tables too
 import ingest.stores.tables  # noqa: F401 - ingest's tables join the metadata emptied after each test
 from bus.embedded_broker import EmbeddedBroker
 from registry.db import SessionFactory, make_engine, make_session_factory

@@ -3,8 +3,9 @@
 from alembic import context
 from sqlalchemy import Engine
 
-import alerts.cases.models  # noqa: F401 - registers the case workflow's tables
+import alerts.cases.models
 import ingest.stores.tables  # noqa: F401 - registers ingest's tables on the shared metadata
+import alerts.models  # noqa: F401 - registers the alert service's tables
 from registry.models import Base
 
 engine = context.config.attributes.get("engine")

@@ -1,7 +1,7 @@
 """cases: the case workflow (cases, audit events, alert links, supervision flags, whistle summons)
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-26 22:58:44.364470
 """
 
@@ -12,7 +12,7 @@ from registry.models import UTCDateTime
 
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

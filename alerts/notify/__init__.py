@@ -1,0 +1,1 @@
+"""Notifications of alert changes: the MQTT alert topic (retained while firing) and webhooks."""
