@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from cli import analyze, bench, context, db, export, importing, simulate
+from cli import analyze, bench, context, db, export, importing, simulate, users
+from cli.api import api_command
 from cli.broker import broker_command
 from cli.demo import demo_command
 from cli.ingest import ingest_command
@@ -46,6 +47,8 @@ app.command("workers")(workers_command)
 app.command("demo")(demo_command)
 app.command("broker")(broker_command)
 app.command("analyze")(analyze.analyze)
+app.add_typer(users.app, name="users")
+app.command("api")(api_command)
 
 
 if __name__ == "__main__":

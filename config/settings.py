@@ -96,6 +96,54 @@ class Settings(BaseSettings):
         description="Video clips for the simulator's pictures (default: ../shared/data/clips "
         "beside the checkout; synthetic scenes when there are none).",
     )
+    # --- api (issue 17): web service, auth, scope, secrets at rest ---
+    api_host: str = Field(default="127.0.0.1", description="Address `gridwatch api` binds to.")
+    api_port: int = Field(default=8080, ge=1, le=65_535, description="Port of `gridwatch api`.")
+    access_token_ttl_s: int = Field(
+        default=900, ge=30, le=86_400, description="Lifetime of a JWT access token (seconds)."
+    )
+    refresh_token_ttl_s: int = Field(
+        default=14 * 86_400,
+        ge=300,
+        le=365 * 86_400,
+        description="Lifetime of a refresh token; each use rotates it (seconds).",
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, le=100, description="Failed logins in a row before the account locks."
+    )
+    login_lockout_s: int = Field(
+        default=900, ge=1, le=86_400, description="How long a locked account stays locked."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs access tokens (HS256, at least 32 characters). Empty: a random key "
+        "in `api_signing.key` under data_dir, created on first use with mode 0600.",
+    )
+    credentials_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key(s) encrypting camera passwords, newest first, comma-separated. "
+        "Empty: `credentials.key` under data_dir, created on first use with mode 0600.",
+    )
+    command_center_tz: str = Field(
+        default="Asia/Shanghai",
+        description="Time zone whose calendar day 'today' means in online-rate figures.",
+    )
+    snapshot_min_interval_s: float = Field(
+        default=2.0,
+        ge=0,
+        le=3600,
+        description="Least time between two snapshots fetched through the API for one camera.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed by CORS (empty: CORS off, same-origin only).",
+    )
+    changefeed_retention_s: int = Field(
+        default=86_400,
+        ge=60,
+        le=90 * 86_400,
+        description="How long pushed changes are kept for clients resuming a WebSocket.",
+    )
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     log_json: bool = Field(default=False, description="JSON lines on stderr instead of text.")
 

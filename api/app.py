@@ -1,0 +1,104 @@
+"""The FastAPI application factory. Nothing is created at import time.
+
+`create_app(settings, session_factory, clock)` builds one app: routers under /api/v1,
+problem-details errors, the OpenAPI document (4xx/5xx as application/problem+json).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+
+from api import problems
+from api.auth.access_tokens import signing_key
+from api.context import AppContext, Clock
+from api.routers import auth, users
+from api.schemas.problem import Problem
+from config.settings import Settings
+from registry.db import SessionFactory
+
+PREFIX = "/api/v1"
+_ERROR_STATUSES = ("401", "403", "404", "409", "422", "429")
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def _error_responses() -> dict[int | str, dict[str, Any]]:
+    described = {
+        "401": "Not authenticated, or the token is expired or revoked.",
+        "403": "Authenticated, but the role or API token lacks the permission.",
+        "404": "No such resource in your district subtree.",
+        "422": "The request does not match the schema.",
+    }
+    return {code: {"model": Problem, "description": text} for code, text in described.items()}
+
+
+def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        # Errors are problem documents: move their schema to the problem media type.
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                for code, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if code.startswith(("4", "5")) and "application/json" in content:
+                        content[problems.MEDIA_TYPE] = content.pop("application/json")
+        app.openapi_schema = schema
+        return schema
+
+    return build
+
+
+def create_app(
+    settings: Settings, session_factory: SessionFactory, clock: Clock | None = None
+) -> FastAPI:
+    context = AppContext(
+        settings=settings,
+        factory=session_factory,
+        clock=clock or _wall_clock,
+        signing_key=signing_key(settings),
+    )
+    app = FastAPI(
+        title="gridwatch",
+        version="1",
+        description="Camera registry, health, alerts and cases for district command centers. "
+        "Every answer is limited to the caller's district subtree; errors are RFC 9457 "
+        "problem documents.",
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
+        openapi_tags=[
+            {"name": "auth", "description": "Login, tokens and the current user."},
+            {"name": "users", "description": "User administration (admin)."},
+        ],
+    )
+    app.state.context = context
+    problems.install(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    v1 = APIRouter(prefix=PREFIX, responses=_error_responses())
+    for module in (auth, users):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    app.openapi = _openapi(app)  # type: ignore[method-assign]
+    return app
