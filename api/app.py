@@ -17,7 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from api import problems
 from api.auth.access_tokens import signing_key
 from api.context import AppContext, Clock
-from api.routers import auth, users
+from api.routers import auth, camera_io, cameras, departments, districts, health, users
 from api.schemas.problem import Problem
 from config.settings import Settings
 from registry.db import SessionFactory
@@ -82,9 +82,14 @@ def create_app(
         openapi_url=f"{PREFIX}/openapi.json",
         docs_url=f"{PREFIX}/docs",
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         openapi_tags=[
             {"name": "auth", "description": "Login, tokens and the current user."},
             {"name": "users", "description": "User administration (admin)."},
+            {"name": "districts", "description": "The district tree with roll-ups."},
+            {"name": "cameras", "description": "Cameras: search, CRUD, import, export."},
+            {"name": "health", "description": "Camera health now and per day."},
+            {"name": "departments", "description": "Departments that handle cases."},
         ],
     )
     app.state.context = context
@@ -97,7 +102,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
         )
     v1 = APIRouter(prefix=PREFIX, responses=_error_responses())
-    for module in (auth, users):
+    for module in (auth, users, districts, camera_io, cameras, health, departments):
         v1.include_router(module.router)
     app.include_router(v1)
     app.openapi = _openapi(app)  # type: ignore[method-assign]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from registry.db import SessionFactory, transaction
@@ -29,7 +29,7 @@ from registry.rows import (
     parse_department,
     parse_district,
 )
-from registry.tree import PathConflict, build_paths
+from registry.tree import PathConflict, build_paths, path_range, subtree_codes
 
 Progress = Callable[[int], None]
 
@@ -283,7 +283,9 @@ def import_cameras(
     *,
     skip_invalid: bool = False,
     progress: Progress | None = None,
+    within: str | None = None,
 ) -> ImportReport:
+    """`within`: a district path; every row must stay inside that subtree (the API's scope)."""
     with transaction(factory) as session:
         districts = set(session.scalars(select(District.code)))
         departments = set(session.scalars(select(Department.id)))
@@ -293,9 +295,34 @@ def import_cameras(
             lambda row: row.id,
             progress,
         )
+        if within is not None:
+            _keep_within(session, within, rows, errors)
         report = _finish("cameras", errors, skip_invalid)
         _write_cameras(session, [row for _line, row in rows.values()], report)
     return report
+
+
+def _keep_within(
+    session: Session, path: str, rows: dict[str, tuple[int, CameraRow]], errors: list[RowError]
+) -> None:
+    """Drop (as errors) rows that leave the subtree at `path` or touch a camera outside it."""
+    inside = set(session.scalars(subtree_codes(path)))
+    low, high = path_range(path)
+    outside_ids = set(
+        session.scalars(
+            select(Camera.id)
+            .join(District, Camera.district_code == District.code)
+            .where(or_(District.path < low, District.path >= high))
+        )
+    ).intersection(rows)
+    for camera_id, (line, row) in list(rows.items()):
+        if row.district_code not in inside:
+            errors.append(RowError(line, f"district {row.district_code} is outside your subtree"))
+        elif camera_id in outside_ids:
+            errors.append(RowError(line, f"camera id {camera_id} is not available in your subtree"))
+        else:
+            continue
+        del rows[camera_id]
 
 
 def _camera_values(row: CameraRow) -> dict[str, Any]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement, and_
+from sqlalchemy.orm import InstrumentedAttribute
+
 from api.auth.permissions import ROLE_PERMISSIONS, Permission, allowed
 from registry.auth_tables import Role
 from registry.tree import path_range
@@ -26,6 +29,10 @@ class Scope:
 
     def contains(self, path: str) -> bool:
         return self.low <= path < self.high
+
+    def covers(self, path: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:
+        """The SQL condition 'this path column lies in the subtree' (one index range scan)."""
+        return and_(path >= self.low, path < self.high)
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,3 +133,53 @@ class Tokens:
 @pytest.fixture
 def tokens(app: FastAPI, user_ids: dict[str, int], clock: FakeClock) -> Tokens:
     return Tokens(app, user_ids, clock)
+
+
+# Cameras: two in township A's village, one in township B, one in another county.
+CAMERAS = {
+    "cam-a1": "150402001001",
+    "cam-a2": "150402001",
+    "cam-b1": TOWNSHIP_B,
+    "cam-s1": "150404001",
+}
+
+
+@pytest.fixture
+def cameras(tree: SessionFactory, tmp_path: Path, clock: FakeClock) -> dict[str, str]:
+    from ingest.stores.tables import CameraHealth, CameraHealthDaily
+    from registry.importer import import_cameras
+    from tests.registry.factories import camera
+
+    rows = [
+        camera(cid, district, username="admin", password=f"pw-{cid}-secret")
+        for cid, district in CAMERAS.items()
+    ]
+    import_cameras(tree, read_records(write_csv(tmp_path / "c.csv", rows), "cameras"))
+    now = clock()
+    status = {"cam-a1": "online", "cam-a2": "degraded", "cam-b1": "offline"}
+    with transaction(tree) as session:
+        for cid, state in status.items():
+            session.add(
+                CameraHealth(
+                    camera_id=cid,
+                    status=state,
+                    faults={"BLURRED": {"since": now.isoformat()}} if state == "degraded" else {},
+                    status_since=now - timedelta(hours=1),
+                    last_probe_at=now,
+                    last_good_at=now if state != "offline" else None,
+                    last_failure="timeout" if state == "offline" else None,
+                    consecutive_failures=3 if state == "offline" else 0,
+                    worker_id="w1",
+                )
+            )
+            for back in range(3):
+                session.add(
+                    CameraHealthDaily(
+                        camera_id=cid,
+                        day=now.date() - timedelta(days=back),
+                        probes=100,
+                        online=0 if state == "offline" else 90,
+                        faulty=50 if state == "degraded" else 0,
+                    )
+                )
+    return CAMERAS
