@@ -6,7 +6,8 @@ problem-details errors, the OpenAPI document (4xx/5xx as application/problem+jso
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,10 +18,22 @@ from fastapi.openapi.utils import get_openapi
 from api import problems
 from api.auth.access_tokens import signing_key
 from api.context import AppContext, Clock
-from api.routers import auth, camera_io, cameras, departments, districts, health, users
+from api.routers import (
+    auth,
+    camera_io,
+    cameras,
+    departments,
+    districts,
+    health,
+    snapshots,
+    users,
+)
 from api.schemas.problem import Problem
+from api.snapshots import SnapshotFetcher, SnapshotLimiter
 from config.settings import Settings
+from ingest.sources.http_client import HttpTimeouts
 from registry.db import SessionFactory
+from registry.secrets import cipher_of_factory
 
 PREFIX = "/api/v1"
 _ERROR_STATUSES = ("401", "403", "404", "409", "422", "429")
@@ -67,12 +80,24 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
 def create_app(
     settings: Settings, session_factory: SessionFactory, clock: Clock | None = None
 ) -> FastAPI:
+    clock = clock or _wall_clock
     context = AppContext(
         settings=settings,
         factory=session_factory,
-        clock=clock or _wall_clock,
+        clock=clock,
         signing_key=signing_key(settings),
+        cipher=cipher_of_factory(session_factory),
+        snapshot_limiter=SnapshotLimiter(settings.snapshot_min_interval_s),
+        snapshot_fetcher=SnapshotFetcher(
+            clock, HttpTimeouts(connect_s=3.0, read_s=5.0, total_s=settings.probe_timeout_s)
+        ),
     )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await context.snapshot_fetcher.aclose()
+
     app = FastAPI(
         title="gridwatch",
         version="1",
@@ -83,6 +108,7 @@ def create_app(
         docs_url=f"{PREFIX}/docs",
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        lifespan=lifespan,
         openapi_tags=[
             {"name": "auth", "description": "Login, tokens and the current user."},
             {"name": "users", "description": "User administration (admin)."},
@@ -102,7 +128,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
         )
     v1 = APIRouter(prefix=PREFIX, responses=_error_responses())
-    for module in (auth, users, districts, camera_io, cameras, health, departments):
+    for module in (auth, users, districts, camera_io, cameras, snapshots, health, departments):
         v1.include_router(module.router)
     app.include_router(v1)
     app.openapi = _openapi(app)  # type: ignore[method-assign]

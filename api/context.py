@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from config.settings import Settings
 from registry.db import SessionFactory
+from registry.secrets import CredentialCipher
+
+if TYPE_CHECKING:
+    from api.snapshots import SnapshotFetcher, SnapshotLimiter
 
 Clock = Callable[[], datetime]
 
@@ -18,3 +23,6 @@ class AppContext:
     factory: SessionFactory
     clock: Clock
     signing_key: bytes = field(repr=False)
+    cipher: CredentialCipher = field(repr=False)
+    snapshot_limiter: SnapshotLimiter
+    snapshot_fetcher: SnapshotFetcher

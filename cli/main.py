@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli import analyze, bench, context, db, export, importing, simulate, users
+from cli import analyze, bench, context, credentials, db, export, importing, simulate, users
 from cli.api import api_command
 from cli.broker import broker_command
 from cli.demo import demo_command
@@ -48,6 +48,7 @@ app.command("demo")(demo_command)
 app.command("broker")(broker_command)
 app.command("analyze")(analyze.analyze)
 app.add_typer(users.app, name="users")
+app.add_typer(credentials.app, name="credentials")
 app.command("api")(api_command)
 
 

@@ -29,6 +29,7 @@ from registry.rows import (
     parse_department,
     parse_district,
 )
+from registry.secrets import CredentialCipher, cipher_of
 from registry.tree import PathConflict, build_paths, path_range, subtree_codes
 
 Progress = Callable[[int], None]
@@ -331,18 +332,36 @@ def _camera_values(row: CameraRow) -> dict[str, Any]:
     return values
 
 
+def _same_login(
+    cipher: CredentialCipher,
+    stored: tuple[str, str | None, str | None],
+    username: str,
+    password: str,
+) -> bool:
+    user, token, plain = stored
+    if user != username:
+        return False
+    return (cipher.decrypt(token) if token is not None else plain) == password
+
+
 def _write_cameras(session: Session, rows: list[CameraRow], report: ImportReport) -> None:
     columns = [getattr(Camera, name) for name in CAMERA_COLUMNS]
     existing = {
         found[0]: dict(zip(CAMERA_COLUMNS, found[1:], strict=True))
         for found in session.execute(select(Camera.id, *columns))
     }
-    credentials = {
-        camera_id: (user, password)
-        for camera_id, user, password in session.execute(
-            select(CameraCredential.camera_id, CameraCredential.username, CameraCredential.password)
+    stored: dict[str, tuple[str, str | None, str | None]] = {
+        camera_id: (user, token, plain)
+        for camera_id, user, token, plain in session.execute(
+            select(
+                CameraCredential.camera_id,
+                CameraCredential.username,
+                CameraCredential.password_encrypted,
+                CameraCredential.password,
+            )
         )
     }
+    cipher = cipher_of(session) if any(row.password is not None for row in rows) else None
     now = utcnow()
     new: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
@@ -351,17 +370,13 @@ def _write_cameras(session: Session, rows: list[CameraRow], report: ImportReport
     for row in rows:
         values = _camera_values(row)
         credential_changed = False
-        if row.username is not None and row.password is not None:
-            pair = (row.username, row.password)
-            if row.id not in credentials:
-                new_credentials.append(
-                    {"camera_id": row.id, "username": pair[0], "password": pair[1]}
-                )
+        if row.username is not None and row.password is not None and cipher is not None:
+            sealed = {"username": row.username, "password_encrypted": cipher.encrypt(row.password)}
+            if row.id not in stored:
+                new_credentials.append({"camera_id": row.id, **sealed, "password": None})
                 credential_changed = True
-            elif credentials[row.id] != pair:
-                changed_credentials.append(
-                    {"b_id": row.id, "username": pair[0], "password": pair[1]}
-                )
+            elif not _same_login(cipher, stored[row.id], row.username, row.password):
+                changed_credentials.append({"b_id": row.id, **sealed, "password": None})
                 credential_changed = True
         if row.id not in existing:
             new.append({"id": row.id, **values, "created_at": now, "updated_at": now})

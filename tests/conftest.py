@@ -23,11 +23,14 @@ from registry.db import SessionFactory, make_engine, make_session_factory
 from registry.migrate import upgrade
 from registry.models import Base
 from registry.scratch import scratch_database_url
+from registry.secrets import CredentialCipher
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_MQTT_ENV = "GRIDWATCH_TEST_MQTT_URL"
 TEST_DB_ENV = "GRIDWATCH_TEST_DATABASE_URL"
 _backend_runs: Counter[str] = Counter()
+# One credentials key for the whole run, as one deployment has one (registry.secrets).
+_TEST_CIPHER = CredentialCipher.generate()
 
 
 def _backends() -> list[str]:
@@ -88,7 +91,7 @@ def db_engine(
 
 @pytest.fixture
 def db(db_engine: Engine) -> SessionFactory:
-    return make_session_factory(db_engine)
+    return make_session_factory(db_engine, _TEST_CIPHER)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

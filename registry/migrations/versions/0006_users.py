@@ -1,4 +1,4 @@
-"""api: users, refresh and API tokens, login throttle
+"""api: users, refresh and API tokens, login throttle; camera passwords encrypted at rest
 
 Revision ID: 0006
 Revises: 0003
@@ -18,6 +18,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Passwords move to `password_encrypted` (Fernet). The key is outside the database,
+    # so existing plain rows are sealed at the first start after this upgrade
+    # (registry.secrets.seal_plain_credentials); `password` stays nullable until then.
+    with op.batch_alter_table("camera_credentials", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("password_encrypted", sa.Text(), nullable=True))
+        batch_op.alter_column("password", existing_type=sa.String(length=200), nullable=True)
     op.create_table(
         "users",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -95,6 +101,21 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    sealed = (
+        op.get_bind()
+        .execute(
+            sa.text("SELECT count(*) FROM camera_credentials WHERE password_encrypted IS NOT NULL")
+        )
+        .scalar()
+    )
+    if sealed:
+        raise RuntimeError(
+            f"cannot downgrade below 0006: {sealed} camera passwords are encrypted and "
+            "0003 can only hold them in clear; export and re-import them instead"
+        )
+    with op.batch_alter_table("camera_credentials", schema=None) as batch_op:
+        batch_op.alter_column("password", existing_type=sa.String(length=200), nullable=False)
+        batch_op.drop_column("password_encrypted")
     op.drop_table("login_throttle")
     op.drop_index("ix_api_tokens_user_id", table_name="api_tokens")
     op.drop_table("api_tokens")
