@@ -6,6 +6,7 @@ problem-details errors, the OpenAPI document (4xx/5xx as application/problem+jso
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -18,12 +19,14 @@ from fastapi.openapi.utils import get_openapi
 from api import problems
 from api.auth.access_tokens import signing_key
 from api.context import AppContext, Clock
+from api.feed import prune_forever
 from api.routers import (
     auth,
     camera_io,
     cameras,
     departments,
     districts,
+    feed,
     health,
     snapshots,
     users,
@@ -95,8 +98,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await context.snapshot_fetcher.aclose()
+        pruner = asyncio.create_task(prune_forever(context))
+        try:
+            yield
+        finally:
+            pruner.cancel()
+            await context.snapshot_fetcher.aclose()
 
     app = FastAPI(
         title="gridwatch",
@@ -128,7 +135,9 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
         )
     v1 = APIRouter(prefix=PREFIX, responses=_error_responses())
-    for module in (auth, users, districts, camera_io, cameras, snapshots, health, departments):
+    for module in (
+        auth, users, districts, camera_io, cameras, snapshots, health, departments, feed,
+    ):  # fmt: skip
         v1.include_router(module.router)
     app.include_router(v1)
     app.openapi = _openapi(app)  # type: ignore[method-assign]

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from api.auth.authenticate import principal_from_token
 from api.auth.permissions import Permission
@@ -23,8 +24,8 @@ from api.problems import ProblemError, ProblemType, unauthenticated
 from config.settings import Settings
 
 
-def get_context(request: Request) -> AppContext:
-    context = request.app.state.context
+def get_context(connection: HTTPConnection) -> AppContext:
+    context = connection.app.state.context
     assert isinstance(context, AppContext)
     return context
 

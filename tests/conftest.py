@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import Engine, text
 
 import ingest.stores.tables  # noqa: F401 - ingest's tables join the metadata emptied after each test
-import registry.auth_tables  # noqa: F401 - users and tokens (api, issue 17)
+import registry.auth_tables
+import registry.changefeed  # noqa: F401 - the change feed pushed to clients (api, issue 17)
 from bus.embedded_broker import EmbeddedBroker
 from registry.db import SessionFactory, make_engine, make_session_factory
 from registry.migrate import upgrade

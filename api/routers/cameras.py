@@ -7,16 +7,18 @@ credentials split out of URLs and stored encrypted, all or nothing with reasons)
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import Row
 
-from api.deps import CamerasReader, CamerasWriter, ContextDep, SessionDep
+from api.deps import CamerasReader, CamerasWriter, ContextDep, NowDep, SessionDep
 from api.problems import ProblemError, ProblemType, not_found
 from api.queries.cameras import CameraFilter, camera_in_scope, camera_row, search_cameras
 from api.queries.districts import district_path_in_scope
 from api.schemas.cameras import CameraCreate, CameraFields, CameraOut, CameraPage, CameraUpdate
+from registry.changefeed import ChangeKind, record_change
 from registry.db import SessionFactory
 from registry.importer import CAMERA_COLUMNS, ImportFailed, import_cameras
 from registry.models import Camera
@@ -51,6 +53,17 @@ def _record(camera_id: str, fields: CameraFields, base: dict[str, Any]) -> Recor
     if fields.password is not None:
         given["password"] = fields.password.get_secret_value()
     return Record(1, {**base, **given, "id": camera_id})
+
+
+def _announce(session: SessionDep, camera: Camera, op: str, now: datetime) -> None:
+    record_change(
+        session,
+        kind=ChangeKind.CAMERA,
+        district_code=camera.district_code,
+        entity_id=camera.id,
+        payload={"op": op, "name": camera.name, "enabled": camera.enabled},
+        now=now,
+    )
 
 
 def _write(factory: SessionFactory, record: Record, scope_path: str) -> None:
@@ -101,7 +114,11 @@ def camera(camera_id: str, principal: CamerasReader, session: SessionDep) -> Cam
     summary="Add a camera (same rules as the import)",
 )
 def create_camera(
-    body: CameraCreate, principal: CamerasWriter, session: SessionDep, context: ContextDep
+    body: CameraCreate,
+    principal: CamerasWriter,
+    session: SessionDep,
+    context: ContextDep,
+    now: NowDep,
 ) -> CameraOut:
     if session.get(Camera, body.id) is not None:
         raise ProblemError(
@@ -111,6 +128,8 @@ def create_camera(
     session.rollback()  # end the read snapshot to see the import's commit
     row = camera_row(session, principal.scope, body.id)
     assert row is not None
+    _announce(session, row[0], "created", now)
+    session.commit()
     return camera_out(row)
 
 
@@ -121,6 +140,7 @@ def update_camera(
     principal: CamerasWriter,
     session: SessionDep,
     context: ContextDep,
+    now: NowDep,
 ) -> CameraOut:
     existing = camera_in_scope(session, principal.scope, camera_id)
     if existing is None:
@@ -133,6 +153,8 @@ def update_camera(
     row = camera_row(session, principal.scope, camera_id)
     if row is None:  # moved out of the caller's subtree is refused by the import
         raise not_found("camera")
+    _announce(session, row[0], "updated", now)
+    session.commit()
     return camera_out(row)
 
 
@@ -142,10 +164,13 @@ def update_camera(
     response_class=Response,
     summary="Remove a camera with its credentials and health history",
 )
-def delete_camera(camera_id: str, principal: CamerasWriter, session: SessionDep) -> Response:
+def delete_camera(
+    camera_id: str, principal: CamerasWriter, session: SessionDep, now: NowDep
+) -> Response:
     existing = camera_in_scope(session, principal.scope, camera_id)
     if existing is None:
         raise not_found("camera")
+    _announce(session, existing, "deleted", now)
     session.delete(existing)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

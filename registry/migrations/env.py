@@ -4,7 +4,8 @@ from alembic import context
 from sqlalchemy import Engine
 
 import ingest.stores.tables  # noqa: F401 - registers ingest's tables on the shared metadata
-import registry.auth_tables  # noqa: F401 - users and tokens (api, issue 17)
+import registry.auth_tables
+import registry.changefeed  # noqa: F401 - the change feed pushed to clients (api, issue 17)
 from registry.models import Base
 
 engine = context.config.attributes.get("engine")

@@ -13,9 +13,11 @@ import json
 import re
 from collections.abc import Iterator
 
+import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from tests.api.conftest import Tokens
 
@@ -65,6 +67,18 @@ def test_every_route_but_login_health_and_docs_needs_a_token(
         assert bad.status_code == 401, (method, path)
         checked += 1
     assert checked >= 20
+
+
+def test_every_websocket_needs_a_token(app: FastAPI, client: TestClient) -> None:
+    sockets = [c.path for c in iter_route_contexts(app.routes) if c.path and not c.methods]
+    assert sockets == ["/api/v1/ws"]
+    for path in sockets:
+        for hello in ({"type": "auth"}, {"type": "auth", "token": "x.y.z"}):
+            with client.websocket_connect(path) as ws:
+                ws.send_json(hello)
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    ws.receive_json()
+                assert closed.value.code == 4401
 
 
 def test_a_viewer_cannot_change_anything(

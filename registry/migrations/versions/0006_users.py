@@ -91,6 +91,23 @@ def upgrade() -> None:
     )
     op.create_index("ix_api_tokens_user_id", "api_tokens", ["user_id"])
     op.create_table(
+        "change_feed",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("district_code", sa.String(length=24), nullable=False),
+        sa.Column(
+            "district_path",
+            sa.String(length=400).with_variant(sa.String(length=400, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("entity_id", sa.String(length=64), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_change_feed")),
+        sqlite_autoincrement=True,
+    )
+    op.create_index("ix_change_feed_created_at", "change_feed", ["created_at"])
+    op.create_table(
         "login_throttle",
         sa.Column("username", sa.String(length=64), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
@@ -117,6 +134,8 @@ def downgrade() -> None:
         batch_op.alter_column("password", existing_type=sa.String(length=200), nullable=False)
         batch_op.drop_column("password_encrypted")
     op.drop_table("login_throttle")
+    op.drop_index("ix_change_feed_created_at", table_name="change_feed")
+    op.drop_table("change_feed")
     op.drop_index("ix_api_tokens_user_id", table_name="api_tokens")
     op.drop_table("api_tokens")
     op.drop_index("ix_refresh_tokens_family", table_name="refresh_tokens")
