@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
@@ -20,7 +20,9 @@ from api import problems
 from api.auth.access_tokens import signing_key
 from api.context import AppContext, Clock
 from api.feed import prune_forever
+from api.metrics import ApiMetrics
 from api.routers import (
+    V1,
     auth,
     camera_io,
     cameras,
@@ -28,6 +30,7 @@ from api.routers import (
     districts,
     feed,
     health,
+    ops,
     snapshots,
     users,
 )
@@ -38,7 +41,6 @@ from ingest.sources.http_client import HttpTimeouts
 from registry.db import SessionFactory
 from registry.secrets import cipher_of_factory
 
-PREFIX = "/api/v1"
 _ERROR_STATUSES = ("401", "403", "404", "409", "422", "429")
 
 
@@ -94,6 +96,7 @@ def create_app(
         snapshot_fetcher=SnapshotFetcher(
             clock, HttpTimeouts(connect_s=3.0, read_s=5.0, total_s=settings.probe_timeout_s)
         ),
+        metrics=ApiMetrics(session_factory, clock),
     )
 
     @asynccontextmanager
@@ -111,8 +114,8 @@ def create_app(
         description="Camera registry, health, alerts and cases for district command centers. "
         "Every answer is limited to the caller's district subtree; errors are RFC 9457 "
         "problem documents.",
-        openapi_url=f"{PREFIX}/openapi.json",
-        docs_url=f"{PREFIX}/docs",
+        openapi_url=f"{V1}/openapi.json",
+        docs_url=f"{V1}/docs",
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         lifespan=lifespan,
@@ -123,6 +126,7 @@ def create_app(
             {"name": "cameras", "description": "Cameras: search, CRUD, import, export."},
             {"name": "health", "description": "Camera health now and per day."},
             {"name": "departments", "description": "Departments that handle cases."},
+            {"name": "operations", "description": "Liveness, readiness, metrics."},
         ],
     )
     app.state.context = context
@@ -134,11 +138,11 @@ def create_app(
             allow_methods=["*"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    v1 = APIRouter(prefix=PREFIX, responses=_error_responses())
     for module in (
         auth, users, districts, camera_io, cameras, snapshots, health, departments, feed,
     ):  # fmt: skip
-        v1.include_router(module.router)
-    app.include_router(v1)
+        app.include_router(module.router, responses=_error_responses())
+    app.include_router(ops.router)
+    app.middleware("http")(context.metrics.middleware)
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app

@@ -12,6 +12,7 @@ from registry.db import SessionFactory
 from registry.secrets import CredentialCipher
 
 if TYPE_CHECKING:
+    from api.metrics import ApiMetrics
     from api.snapshots import SnapshotFetcher, SnapshotLimiter
 
 Clock = Callable[[], datetime]
@@ -26,3 +27,4 @@ class AppContext:
     cipher: CredentialCipher = field(repr=False)
     snapshot_limiter: SnapshotLimiter
     snapshot_fetcher: SnapshotFetcher
+    metrics: ApiMetrics

@@ -32,9 +32,9 @@ READ = frozenset(
         Permission.SNAPSHOTS_READ,
         Permission.DEPARTMENTS_READ,
         Permission.FEED_READ,
-        Permission.METRICS_READ,
     }
 )
+# Metrics cover the whole fleet, not a subtree: administrators (and their API tokens) only.
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response, status
 from api.auth import access_tokens
 from api.deps import ContextDep, NowDep, PrincipalDep, SessionDep, TokensManager
 from api.problems import ProblemError, ProblemType, not_found
+from api.routers import V1
 from api.schemas.auth import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -31,7 +32,7 @@ from registry.tokens import (
 )
 from registry.users import LoginFailed, LoginLocked, authenticate, locked_until, record_failure
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix=f"{V1}/auth", tags=["auth"])
 # A client address may fail this many times the per-user limit before it is locked out too.
 IP_FACTOR = 4
 

@@ -17,13 +17,14 @@ from fastapi import APIRouter, Query, Response, UploadFile
 
 from api.deps import CamerasReader, CamerasWriter, ContextDep, SessionDep
 from api.problems import ProblemError, ProblemType
+from api.routers import V1
 from api.routers.cameras import import_failed
 from api.schemas.cameras import ImportResult, ImportRowError
 from registry.exporter import CAMERA_EXPORT_COLUMNS, camera_records, write_csv, write_json
 from registry.importer import ImportFailed, import_cameras
 from registry.records import UnreadableFile, read_records
 
-router = APIRouter(prefix="/cameras", tags=["cameras"])
+router = APIRouter(prefix=f"{V1}/cameras", tags=["cameras"])
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 SUFFIXES = (".csv", ".json", ".jsonl", ".ndjson", ".yaml", ".yml")
 

@@ -17,6 +17,7 @@ from api.deps import CamerasReader, CamerasWriter, ContextDep, NowDep, SessionDe
 from api.problems import ProblemError, ProblemType, not_found
 from api.queries.cameras import CameraFilter, camera_in_scope, camera_row, search_cameras
 from api.queries.districts import district_path_in_scope
+from api.routers import V1
 from api.schemas.cameras import CameraCreate, CameraFields, CameraOut, CameraPage, CameraUpdate
 from registry.changefeed import ChangeKind, record_change
 from registry.db import SessionFactory
@@ -24,7 +25,7 @@ from registry.importer import CAMERA_COLUMNS, ImportFailed, import_cameras
 from registry.models import Camera
 from registry.records import Record
 
-router = APIRouter(prefix="/cameras", tags=["cameras"])
+router = APIRouter(prefix=f"{V1}/cameras", tags=["cameras"])
 
 
 def camera_out(row: Row[Any]) -> CameraOut:

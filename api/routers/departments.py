@@ -9,13 +9,14 @@ from api.auth.principal import Scope
 from api.deps import ContextDep, DepartmentsReader, DepartmentsWriter, SessionDep
 from api.problems import ProblemError, ProblemType, not_found
 from api.queries.districts import district_path_in_scope
+from api.routers import V1
 from api.routers.cameras import import_failed
 from api.schemas.departments import DepartmentIn, DepartmentOut
 from registry.importer import ImportFailed, import_departments
 from registry.models import Department, District
 from registry.records import Record
 
-router = APIRouter(prefix="/departments", tags=["departments"])
+router = APIRouter(prefix=f"{V1}/departments", tags=["departments"])
 
 
 def _in_scope(session: SessionDep, scope: Scope, department_id: str) -> Department | None:

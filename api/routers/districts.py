@@ -17,9 +17,10 @@ from api.queries.districts import (
     district_path_in_scope,
     online_rate_by_day,
 )
+from api.routers import V1
 from api.schemas.districts import DistrictNode, OnlineRate, OnlineRateDay
 
-router = APIRouter(prefix="/districts", tags=["districts"])
+router = APIRouter(prefix=f"{V1}/districts", tags=["districts"])
 MAX_DAYS = 400
 
 

@@ -6,8 +6,9 @@ from fastapi import APIRouter, WebSocket
 
 from api.deps import ContextDep
 from api.feed import serve_feed
+from api.routers import V1
 
-router = APIRouter(tags=["feed"])
+router = APIRouter(prefix=V1, tags=["feed"])
 
 
 @router.websocket("/ws")

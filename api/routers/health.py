@@ -11,9 +11,10 @@ from api.deps import HealthReader, NowDep, SessionDep, SettingsDep
 from api.problems import ProblemError, ProblemType, not_found
 from api.queries.cameras import camera_in_scope, faulty_cameras, health_days, health_now
 from api.queries.districts import command_center_day
+from api.routers import V1
 from api.schemas.health import FaultyCamera, HealthDay, HealthHistory, HealthNow
 
-router = APIRouter(tags=["health"])
+router = APIRouter(prefix=V1, tags=["health"])
 MAX_DAYS = 400
 
 

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Response
 from api.deps import ContextDep, NowDep, SessionDep, SnapshotsReader
 from api.problems import ProblemError, ProblemType, not_found
 from api.queries.cameras import camera_in_scope
+from api.routers import V1
 from ingest.sources.credentials import Credentials
 from ingest.sources.failures import ProbeError
 from registry.secrets import camera_login
 
-router = APIRouter(tags=["cameras"])
+router = APIRouter(prefix=V1, tags=["cameras"])
 
 
 @router.get(

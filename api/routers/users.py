@@ -8,12 +8,13 @@ from sqlalchemy import select
 from api.auth.principal import Principal
 from api.deps import NowDep, SessionDep, UsersAdmin
 from api.problems import ProblemError, ProblemType, not_found
+from api.routers import V1
 from api.schemas.users import UserCreate, UserOut, UserUpdate
 from registry.auth_tables import User
 from registry.models import District
 from registry.users import UserInvalid, create_user, list_users, set_disabled, set_password
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix=f"{V1}/users", tags=["users"])
 
 
 def _in_scope_user(session: SessionDep, principal: Principal, user_id: int) -> User:
