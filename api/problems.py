@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas.problem import Problem as ProblemBody
@@ -143,6 +144,17 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_data_error(request: Request, exc: Exception) -> JSONResponse:
+    # PostgreSQL refuses what SQLite keeps (a NUL character, an out-of-range number):
+    # the request was bad, not the server.
+    return problem_response(
+        ProblemType.VALIDATION,
+        422,
+        "a value in the request cannot be stored (a NUL character, or a number out of range)",
+        request.url.path,
+    )
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     # The log scrubbing filter masks secrets that an exception text might carry.
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -155,4 +167,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(DataError, _on_data_error)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -88,7 +88,7 @@ def cameras(
     tag: Annotated[str | None, Query(max_length=64)] = None,
     enabled: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> CameraPage:
     path = None
     if district is not None:

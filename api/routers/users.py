@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
 from sqlalchemy import select
 
 from api.auth.principal import Principal
@@ -14,6 +16,7 @@ from registry.auth_tables import User
 from registry.models import District
 from registry.users import UserInvalid, create_user, list_users, set_disabled, set_password
 
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The user's id.")]
 router = APIRouter(prefix=f"{V1}/users", tags=["users"])
 
 
@@ -35,7 +38,7 @@ def users(principal: UsersAdmin, session: SessionDep) -> list[UserOut]:
 
 
 @router.get("/{user_id}", response_model=UserOut, summary="One user")
-def user(user_id: int, principal: UsersAdmin, session: SessionDep) -> UserOut:
+def user(user_id: UserId, principal: UsersAdmin, session: SessionDep) -> UserOut:
     return UserOut.model_validate(_in_scope_user(session, principal, user_id))
 
 
@@ -70,7 +73,7 @@ def add_user(body: UserCreate, principal: UsersAdmin, session: SessionDep, now: 
 
 @router.patch("/{user_id}", response_model=UserOut, summary="Disable, re-enable, reset or re-role")
 def change_user(
-    user_id: int, body: UserUpdate, principal: UsersAdmin, session: SessionDep, now: NowDep
+    user_id: UserId, body: UserUpdate, principal: UsersAdmin, session: SessionDep, now: NowDep
 ) -> UserOut:
     target = _in_scope_user(session, principal, user_id)
     if target.id == principal.user_id and (body.disabled or body.role not in (None, target.role)):

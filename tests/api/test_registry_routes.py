@@ -192,3 +192,18 @@ def test_departments_of_the_subtree_and_admin_writes(
         headers=admin,
     )
     assert taken.status_code == 409
+
+
+def test_values_a_database_cannot_store_are_a_422_not_a_500(
+    client: TestClient, tokens: Tokens, cameras: dict[str, str]
+) -> None:
+    headers = tokens.headers("root")
+    assert client.get(f"{V1}/cameras/cam%00x", headers=headers).status_code in (404, 422)
+    assert client.get(f"{V1}/cameras?q=a%00b", headers=headers).status_code in (200, 422)
+    made = client.post(
+        f"{V1}/cameras",
+        json={"id": "cam-nul", "name": "a\u0000b", "district_code": "150400",
+              "main_url": "rtsp://10.0.0.1/x"},
+        headers=headers,
+    )  # fmt: skip
+    assert made.status_code in (201, 422)
