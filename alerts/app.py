@@ -73,8 +73,8 @@ def start_alerts(
     protocol = protocol_of(settings)
     endpoint = parse_mqtt_url(mqtt_url)
     policy = Policy.from_settings(settings)
-    rules = load_rules(settings.alerts_priorities_file, settings.alerts_timezone)
-    arming = load_arming(settings.alerts_arming_file, settings.alerts_timezone)
+    rules = load_rules(settings.alerts_priorities_file, settings.command_center_tz)
+    arming = load_arming(settings.alerts_arming_file, settings.command_center_tz)
     receivers = load_receivers(settings.alerts_receivers_file)
     with factory() as session:
         topology = load_topology(session, policy.group_district_level)

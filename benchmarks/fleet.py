@@ -42,6 +42,7 @@ from ingest.worker.loop import RuntimeConfig
 from registry.db import make_engine, make_session_factory
 from registry.importer import import_inventory
 from registry.migrate import upgrade
+from registry.secrets import credential_cipher
 
 Report = Callable[[str], None]
 MAX_P99_LATENESS_S = 10.0
@@ -78,7 +79,8 @@ def _league(folder: Path, cameras: int, port: int) -> tuple[Path, Path]:
     database = folder / f"fleet-{cameras}.sqlite"
     engine = make_engine(f"sqlite:///{database.as_posix()}")
     upgrade(engine)
-    import_inventory(make_session_factory(engine), inventory)
+    cipher = credential_cipher(load_settings(data_dir=folder))
+    import_inventory(make_session_factory(engine, cipher), inventory)
     engine.dispose()
     return inventory, database
 
@@ -101,13 +103,14 @@ async def _window(
 ) -> WorkerWindow:  # fmt: skip
     from ingest.worker.assembly import build_runtime
 
-    factory = make_session_factory(make_engine(f"sqlite:///{database.as_posix()}"))
     settings = load_settings(
         data_dir=folder, worker_id=f"bench-{index}", probe_interval_s=interval_s,
         http_per_host=tuning.per_host,
         max_concurrent_probes=tuning.inflight,
         analysis_processes=tuning.processes, analysis_threads=tuning.threads,
     )  # fmt: skip
+    engine = make_engine(f"sqlite:///{database.as_posix()}")
+    factory = make_session_factory(engine, credential_cipher(settings))
     config = RuntimeConfig(
         policy=ProbePolicy(interval_s=interval_s, offline_after=3, backoff_max_s=interval_s * 5),
         timeouts=HttpTimeouts(connect_s=3, read_s=10, total_s=15),

@@ -28,6 +28,7 @@ from registry.migrate import upgrade
 from registry.models import Camera, District
 from registry.records import read_records
 from registry.scratch import scratch_database_url
+from registry.secrets import CredentialCipher
 from registry.tree import cameras_under
 
 Report = Callable[[str], None]
@@ -97,7 +98,7 @@ def run(
         with scratch_database_url(database_url, folder, "gridwatch_bench") as url:
             engine = make_engine(url)
             upgrade(engine)
-            factory = make_session_factory(engine)
+            factory = make_session_factory(engine, CredentialCipher.generate())
             backend = engine.dialect.name
             start = time.perf_counter()
             import_districts(factory, read_records(districts_csv, "districts"))

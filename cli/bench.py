@@ -51,6 +51,23 @@ def cases_command(
     emit(cases_bench.run(cases=cases, database_url=database_url, report=typer.echo))
 
 
+@app.command("api")
+def api_command(
+    cameras: Annotated[
+        int, typer.Option(min=100, help="Cameras in the simulated league.")
+    ] = 43_000,
+    requests: Annotated[int, typer.Option(min=10, help="Requests timed per kind.")] = 60,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="A PostgreSQL server URL (scratch database); default: SQLite."),
+    ] = None,
+) -> None:
+    """API latency: district roll-ups against a count per node, camera search and reads."""
+    from benchmarks import api
+
+    emit(api.run(cameras=cameras, requests=requests, database_url=database_url, report=typer.echo))
+
+
 @app.command("analysis")
 def analysis_command(
     repeats: Annotated[int, typer.Option(min=1, help="Passes over the timing frames.")] = 3,

@@ -40,6 +40,7 @@ from ingest.worker.loop import RuntimeConfig
 from registry.db import SessionFactory, make_engine, make_session_factory
 from registry.importer import import_inventory
 from registry.migrate import upgrade
+from registry.secrets import credential_cipher
 
 console = Console(highlight=False, soft_wrap=True)
 STILL_TO_COME = (
@@ -137,7 +138,7 @@ def demo_command(
     console.print("[bold]2/5[/bold] import into SQLite (validated, all or nothing)")
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, credential_cipher(settings))
     _import(factory, folder / "inventory")
     rows = [
         line.split(",")

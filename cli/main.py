@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from cli import analyze, bench, cases, context, db, export, importing, simulate
+from cli import analyze, bench, cases, context, credentials, db, export, importing, simulate, users
 from cli.alerts import alerts_command
+from cli.api import api_command
 from cli.broker import broker_command
 from cli.demo import demo_command
 from cli.ingest import ingest_command
@@ -49,6 +50,9 @@ app.command("workers")(workers_command)
 app.command("demo")(demo_command)
 app.command("broker")(broker_command)
 app.command("analyze")(analyze.analyze)
+app.add_typer(users.app, name="users")
+app.add_typer(credentials.app, name="credentials")
+app.command("api")(api_command)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -123,11 +124,6 @@ class Settings(BaseSettings):
         pattern=r"^\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*(,\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*)*$",
         description="Daily working-hours windows in which case deadlines count.",
     )
-    case_timezone: str = Field(
-        default="Asia/Shanghai",
-        min_length=1,
-        description="Time zone of the command center's working hours and calendar days.",
-    )
     case_verify_minutes: float = Field(
         default=30.0,
         gt=0,
@@ -217,11 +213,69 @@ class Settings(BaseSettings):
     alerts_receivers_file: Path | None = Field(
         default=None, description="YAML webhook receivers with matchers; empty: none."
     )
-    alerts_timezone: str = Field(
-        default="Asia/Shanghai", description="Time zone of armed hours and priority hours."
+    # --- api (issue 17): web service, auth, scope, secrets at rest ---
+    api_host: str = Field(default="127.0.0.1", description="Address `gridwatch api` binds to.")
+    api_port: int = Field(default=8080, ge=1, le=65_535, description="Port of `gridwatch api`.")
+    access_token_ttl_s: int = Field(
+        default=900, ge=30, le=86_400, description="Lifetime of a JWT access token (seconds)."
+    )
+    refresh_token_ttl_s: int = Field(
+        default=14 * 86_400,
+        ge=300,
+        le=365 * 86_400,
+        description="Lifetime of a refresh token; each use rotates it (seconds).",
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, le=100, description="Failed logins in a row before the account locks."
+    )
+    login_lockout_s: int = Field(
+        default=900, ge=1, le=86_400, description="How long a locked account stays locked."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs access tokens (HS256, at least 32 characters). Empty: a random key "
+        "in `api_signing.key` under data_dir, created on first use with mode 0600.",
+    )
+    credentials_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key(s) encrypting camera passwords, newest first, comma-separated. "
+        "Empty: `credentials.key` under data_dir, created on first use with mode 0600.",
+    )
+    command_center_tz: str = Field(
+        default="Asia/Shanghai",
+        description="The command center's time zone: its calendar days ('today' in online "
+        "rates), working hours of case deadlines, armed and priority hours of alerts, and "
+        "every date the console shows.",
+    )
+    snapshot_min_interval_s: float = Field(
+        default=2.0,
+        ge=0,
+        le=3600,
+        description="Least time between two snapshots fetched through the API for one camera.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed by CORS (empty: CORS off, same-origin only).",
+    )
+    changefeed_retention_s: int = Field(
+        default=86_400,
+        ge=60,
+        le=90 * 86_400,
+        description="How long pushed changes are kept for clients resuming a WebSocket.",
     )
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     log_json: bool = Field(default=False, description="JSON lines on stderr instead of text.")
+
+    @field_validator("command_center_tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name like Asia/Shanghai"
+            ) from None
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

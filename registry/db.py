@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:
+    from registry.secrets import CredentialCipher
+
 SessionFactory = sessionmaker[Session]
+CIPHER_INFO = "gridwatch.credentials_cipher"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -38,8 +42,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> SessionFactory:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, cipher: CredentialCipher | None = None) -> SessionFactory:
+    """Sessions on `engine`; `cipher` (registry.secrets) opens the camera passwords."""
+    return sessionmaker(engine, expire_on_commit=False, info={CIPHER_INFO: cipher})
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from registry.db import SessionFactory, transaction
@@ -29,7 +29,8 @@ from registry.rows import (
     parse_department,
     parse_district,
 )
-from registry.tree import PathConflict, build_paths
+from registry.secrets import CredentialCipher, cipher_of
+from registry.tree import PathConflict, build_paths, path_range, subtree_codes
 
 Progress = Callable[[int], None]
 
@@ -283,7 +284,9 @@ def import_cameras(
     *,
     skip_invalid: bool = False,
     progress: Progress | None = None,
+    within: str | None = None,
 ) -> ImportReport:
+    """`within`: a district path; every row must stay inside that subtree (the API's scope)."""
     with transaction(factory) as session:
         districts = set(session.scalars(select(District.code)))
         departments = set(session.scalars(select(Department.id)))
@@ -293,9 +296,34 @@ def import_cameras(
             lambda row: row.id,
             progress,
         )
+        if within is not None:
+            _keep_within(session, within, rows, errors)
         report = _finish("cameras", errors, skip_invalid)
         _write_cameras(session, [row for _line, row in rows.values()], report)
     return report
+
+
+def _keep_within(
+    session: Session, path: str, rows: dict[str, tuple[int, CameraRow]], errors: list[RowError]
+) -> None:
+    """Drop (as errors) rows that leave the subtree at `path` or touch a camera outside it."""
+    inside = set(session.scalars(subtree_codes(path)))
+    low, high = path_range(path)
+    outside_ids = set(
+        session.scalars(
+            select(Camera.id)
+            .join(District, Camera.district_code == District.code)
+            .where(or_(District.path < low, District.path >= high))
+        )
+    ).intersection(rows)
+    for camera_id, (line, row) in list(rows.items()):
+        if row.district_code not in inside:
+            errors.append(RowError(line, f"district {row.district_code} is outside your subtree"))
+        elif camera_id in outside_ids:
+            errors.append(RowError(line, f"camera id {camera_id} is not available in your subtree"))
+        else:
+            continue
+        del rows[camera_id]
 
 
 def _camera_values(row: CameraRow) -> dict[str, Any]:
@@ -304,18 +332,36 @@ def _camera_values(row: CameraRow) -> dict[str, Any]:
     return values
 
 
+def _same_login(
+    cipher: CredentialCipher,
+    stored: tuple[str, str | None, str | None],
+    username: str,
+    password: str,
+) -> bool:
+    user, token, plain = stored
+    if user != username:
+        return False
+    return (cipher.decrypt(token) if token is not None else plain) == password
+
+
 def _write_cameras(session: Session, rows: list[CameraRow], report: ImportReport) -> None:
     columns = [getattr(Camera, name) for name in CAMERA_COLUMNS]
     existing = {
         found[0]: dict(zip(CAMERA_COLUMNS, found[1:], strict=True))
         for found in session.execute(select(Camera.id, *columns))
     }
-    credentials = {
-        camera_id: (user, password)
-        for camera_id, user, password in session.execute(
-            select(CameraCredential.camera_id, CameraCredential.username, CameraCredential.password)
+    stored: dict[str, tuple[str, str | None, str | None]] = {
+        camera_id: (user, token, plain)
+        for camera_id, user, token, plain in session.execute(
+            select(
+                CameraCredential.camera_id,
+                CameraCredential.username,
+                CameraCredential.password_encrypted,
+                CameraCredential.password,
+            )
         )
     }
+    cipher = cipher_of(session) if any(row.password is not None for row in rows) else None
     now = utcnow()
     new: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
@@ -324,17 +370,13 @@ def _write_cameras(session: Session, rows: list[CameraRow], report: ImportReport
     for row in rows:
         values = _camera_values(row)
         credential_changed = False
-        if row.username is not None and row.password is not None:
-            pair = (row.username, row.password)
-            if row.id not in credentials:
-                new_credentials.append(
-                    {"camera_id": row.id, "username": pair[0], "password": pair[1]}
-                )
+        if row.username is not None and row.password is not None and cipher is not None:
+            sealed = {"username": row.username, "password_encrypted": cipher.encrypt(row.password)}
+            if row.id not in stored:
+                new_credentials.append({"camera_id": row.id, **sealed, "password": None})
                 credential_changed = True
-            elif credentials[row.id] != pair:
-                changed_credentials.append(
-                    {"b_id": row.id, "username": pair[0], "password": pair[1]}
-                )
+            elif not _same_login(cipher, stored[row.id], row.username, row.password):
+                changed_credentials.append({"b_id": row.id, **sealed, "password": None})
                 credential_changed = True
         if row.id not in existing:
             new.append({"id": row.id, **values, "created_at": now, "updated_at": now})

@@ -137,7 +137,10 @@ class CameraCredential(Base):
         String(64), ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True
     )
     username: Mapped[str] = mapped_column(String(200))
-    password: Mapped[str] = mapped_column(String(200))
+    # Fernet token of the password (registry.secrets); never the password itself.
+    password_encrypted: Mapped[str | None] = mapped_column(Text)
+    # Only rows written before migration 0006, until the first start seals them.
+    password: Mapped[str | None] = mapped_column(String(200))
 
     camera: Mapped[Camera] = relationship(back_populates="credential")
 

@@ -19,11 +19,14 @@ from sqlalchemy import Engine, text
 import alerts.cases.models
 import alerts.models  # noqa: F401 - the alert service's tables too
 import ingest.stores.tables  # noqa: F401 - ingest's tables join the metadata emptied after each test
+import registry.auth_tables
+import registry.changefeed  # noqa: F401 - the change feed pushed to clients (api, issue 17)
 from bus.embedded_broker import EmbeddedBroker
 from registry.db import SessionFactory, make_engine, make_session_factory
 from registry.migrate import upgrade
 from registry.models import Base
 from registry.scratch import scratch_database_url
+from registry.secrets import CredentialCipher
 
 # Fixtures that start gridwatch in real processes (`league`), for any test folder.
 pytest_plugins = ["tests.processes"]
@@ -32,6 +35,8 @@ REPO = Path(__file__).resolve().parents[1]
 TEST_MQTT_ENV = "GRIDWATCH_TEST_MQTT_URL"
 TEST_DB_ENV = "GRIDWATCH_TEST_DATABASE_URL"
 _backend_runs: Counter[str] = Counter()
+# One credentials key for the whole run, as one deployment has one (registry.secrets).
+_TEST_CIPHER = CredentialCipher.generate()
 
 
 def _backends() -> list[str]:
@@ -124,7 +129,7 @@ def db_engine(
 
 @pytest.fixture
 def db(db_engine: Engine) -> SessionFactory:
-    return make_session_factory(db_engine)
+    return make_session_factory(db_engine, _TEST_CIPHER)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

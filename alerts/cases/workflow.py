@@ -59,7 +59,7 @@ class Workflow:
 
 
 def load_workflow(settings: Settings, calendar: BusinessCalendar | None = None) -> Workflow:
-    hours = parse_hours(settings.case_work_hours, settings.case_timezone)
+    hours = parse_hours(settings.case_work_hours, settings.command_center_tz)
     return Workflow(
         rules=load_rules(settings.case_rules_file, hours.day_seconds),
         sla=load_sla(settings.case_sla_file, hours.day_seconds),

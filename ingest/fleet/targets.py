@@ -11,6 +11,7 @@ from ingest.fleet.leases import shard_of
 from ingest.sources.credentials import Credentials
 from registry.db import SessionFactory
 from registry.models import Camera, CameraCredential
+from registry.secrets import stored_password
 
 # Cameras watched continuously for motion: key sites, or any camera tagged for it.
 MOTION_TAG = "motion_watch"
@@ -51,8 +52,7 @@ def load_targets(factory: SessionFactory) -> dict[str, CameraTarget]:
             Camera.sub_url,
             Camera.use,
             Camera.tags,
-            CameraCredential.username,
-            CameraCredential.password,
+            CameraCredential,
         )
         .outerjoin(CameraCredential, CameraCredential.camera_id == Camera.id)
         .where(Camera.enabled.is_(True))
@@ -60,9 +60,11 @@ def load_targets(factory: SessionFactory) -> dict[str, CameraTarget]:
     targets: dict[str, CameraTarget] = {}
     with factory() as session:
         for row in session.execute(stmt):
-            camera_id, district, snapshot, main, uplink, sub, use, tags, user, password = row
+            camera_id, district, snapshot, main, uplink, sub, use, tags, stored = row
             if not (snapshot or main):
                 continue
+            password = stored_password(session, stored) if stored is not None else None
+            user = stored.username if stored is not None else None
             credentials = Credentials.of(user, password) if user and password is not None else None
             watch = MOTION_TAG in (tags or ()) or use == MOTION_USE
             targets[camera_id] = CameraTarget(

@@ -27,6 +27,7 @@ from config.settings import Settings
 from ingest.publishing.spool import SpoolInUse
 from ingest.worker.process import STOP_SIGNALS, run_worker
 from registry.db import make_engine, make_session_factory
+from registry.secrets import credential_cipher
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,8 @@ def _worker_process(values: dict[str, Any], mqtt_url: str, parent_pid: int) -> N
     """Entry point of one worker process (spawned: nothing inherited but these values)."""
     settings = Settings(**values)
     setup_logging(settings.log_level, json_lines=settings.log_json)
-    factory = make_session_factory(make_engine(settings.resolved_database_url))
+    engine = make_engine(settings.resolved_database_url)
+    factory = make_session_factory(engine, credential_cipher(settings))
     try:
         run_worker(settings, factory, mqtt_url, print, parent_pid=parent_pid)
     except SpoolInUse as exc:

@@ -6,6 +6,8 @@ from sqlalchemy import Engine
 import alerts.cases.models
 import ingest.stores.tables  # noqa: F401 - registers ingest's tables on the shared metadata
 import alerts.models  # noqa: F401 - registers the alert service's tables
+import registry.auth_tables
+import registry.changefeed  # noqa: F401 - the change feed pushed to clients (api, issue 17)
 from registry.models import Base
 
 engine = context.config.attributes.get("engine")

@@ -27,7 +27,7 @@ def engine(policy: Policy = NO_HOLD, **kwargs: object) -> Engine:
 
 def shipped_rules() -> PriorityRules:
     settings = Settings()
-    return load_rules(settings.alerts_priorities_file, settings.alerts_timezone)
+    return load_rules(settings.alerts_priorities_file, settings.command_center_tz)
 
 
 def offline_fp(camera: str) -> str:

@@ -11,6 +11,7 @@ from registry.exporter import write_csv as export_csv
 from registry.importer import ImportFailed, import_cameras, import_districts
 from registry.models import Camera, CameraCredential, District
 from registry.records import read_records
+from registry.secrets import stored_password
 from tests.registry.factories import DISTRICTS, camera, write_csv
 
 
@@ -136,7 +137,12 @@ def test_credentials_are_split_from_urls_and_never_exported(
         assert stored is not None
         assert credential is not None
         assert stored.main_url == "rtsp://10.0.0.9:554/main"
-        assert (credential.username, credential.password) == ("admin", secret)
+        assert credential.username == "admin"
+        # Encrypted at rest: the table holds a Fernet token, and only the key opens it.
+        assert credential.password is None
+        assert credential.password_encrypted is not None
+        assert secret not in credential.password_encrypted
+        assert stored_password(session, credential) == secret
         assert secret not in repr(credential)
         assert secret not in repr(stored)
         import io

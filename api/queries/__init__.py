@@ -1,0 +1,1 @@
+"""Read queries behind the routes; each takes the caller's `Scope` and filters with it."""

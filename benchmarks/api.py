@@ -1,0 +1,183 @@
+"""`gridwatch bench api`: API latency on a simulated league, in-process (no network).
+
+Measured: the district tree with roll-ups as a league administrator (the heaviest read:
+every camera's status and today's probe counts summed up the tree) against a naive
+baseline of one count query per district node, measured in the same run; camera search
+and single-camera reads as a league administrator and as a township handler; and the cost
+of encrypting and decrypting a camera password.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+from fastapi.testclient import TestClient
+from sqlalchemy import func, insert, select
+
+from api.app import create_app
+from api.auth import access_tokens
+from config.settings import Settings
+from ingest.schedule.percentiles import percentile
+from ingest.simulator.inventory import write_inventory
+from ingest.stores.tables import CameraHealth, CameraHealthDaily
+from registry.auth_tables import Role, User
+from registry.db import make_engine, make_session_factory, transaction
+from registry.importer import import_inventory
+from registry.migrate import upgrade
+from registry.models import Camera, District
+from registry.scratch import scratch_database_url
+from registry.secrets import CredentialCipher
+from registry.tree import count_cameras_under
+
+Report = Callable[[str], None]
+STATUSES = (("online", 0.9), ("degraded", 0.04), ("offline", 0.05), ("unknown", 0.01))
+
+
+def _health(factory: Any, now: datetime, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    with transaction(factory) as session:
+        ids = list(session.scalars(select(Camera.id)))
+        current, daily = [], []
+        for camera_id in ids:
+            status = rng.choices([s for s, _ in STATUSES], [w for _, w in STATUSES])[0]
+            if status != "unknown":
+                current.append(
+                    {
+                        "camera_id": camera_id, "status": status,
+                        "faults": {"BLURRED": {}} if status == "degraded" else {},
+                        "status_since": now - timedelta(hours=1), "last_probe_at": now,
+                        "last_good_at": now, "last_failure": None,
+                        "consecutive_failures": 0, "worker_id": "bench",
+                    }
+                )  # fmt: skip
+            daily.append(
+                {"camera_id": camera_id, "day": now.date(), "probes": 1440,
+                 "online": 0 if status == "offline" else 1400, "faulty": 0}
+            )  # fmt: skip
+        session.execute(insert(CameraHealth), current)
+        session.execute(insert(CameraHealthDaily), daily)
+
+
+def _user(factory: Any, name: str, role: Role, district: str, now: datetime) -> int:
+    with transaction(factory) as session:
+        user = User(
+            username=name, display_name=name, password_hash="!",  # noqa: S106 - no login: cannot match any password
+            role=role.value,
+            district_code=district, department_id=None, disabled=False,
+            created_at=now - timedelta(days=1), tokens_valid_after=now - timedelta(days=1),
+        )  # fmt: skip
+        session.add(user)
+        session.flush()
+        return user.id
+
+
+def _timed(client: TestClient, paths: list[str], headers: dict[str, str]) -> dict[str, float]:
+    for path in paths[:3]:
+        client.get(path, headers=headers)  # warm caches
+    times = []
+    for path in paths:
+        start = time.perf_counter()
+        response = client.get(path, headers=headers)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    return {"p50_ms": percentile(times, 0.5), "p99_ms": percentile(times, 0.99)}
+
+
+def _naive_rollup_ms(factory: Any) -> float:
+    """Baseline: one count query per district node (what a first cut would do)."""
+    with factory() as session:
+        paths = list(session.scalars(select(District.path)))
+        start = time.perf_counter()
+        for path in paths:
+            count_cameras_under(session, path)
+        return (time.perf_counter() - start) * 1000
+
+
+def _fernet_us() -> tuple[float, float]:
+    cipher = CredentialCipher([Fernet.generate_key()])
+    start = time.perf_counter()
+    tokens = [cipher.encrypt(f"Sim{n:07d}") for n in range(5000)]
+    encrypt_us = (time.perf_counter() - start) / 5000 * 1e6
+    start = time.perf_counter()
+    for token in tokens:
+        cipher.decrypt(token)
+    return encrypt_us, (time.perf_counter() - start) / 5000 * 1e6
+
+
+def run(
+    cameras: int = 43_000, requests: int = 60, database_url: str | None = None,
+    report: Report = print,
+) -> dict[str, Any]:  # fmt: skip
+    now = datetime.now(UTC)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
+    with tempfile.TemporaryDirectory(prefix="gridwatch-bench-api-") as tmp:
+        folder = Path(tmp)
+        report(f"simulated league of {cameras} cameras …")
+        write_inventory(folder / "inventory", cameras)
+        with scratch_database_url(database_url, folder, "gridwatch_bench_api") as url:
+            engine = make_engine(url)
+            upgrade(engine)
+            factory = make_session_factory(engine, CredentialCipher.generate())
+            import_inventory(factory, folder / "inventory")
+            _health(factory, now)
+            with factory() as session:
+                root = session.scalar(select(District.code).where(District.level == 1))
+                township = session.scalar(
+                    select(District.code).where(District.level == 3).order_by(District.code)
+                )
+                ids = list(session.scalars(select(Camera.id).order_by(Camera.id)))
+                districts = int(session.scalar(select(func.count()).select_from(District)) or 0)
+            assert root is not None
+            assert township is not None
+            admin = _user(factory, "bench-admin", Role.ADMIN, root, now)
+            handler = _user(factory, "bench-handler", Role.HANDLER, township, now)
+            app = create_app(Settings(data_dir=folder / "data"), factory, lambda: now)
+            key = app.state.context.signing_key
+
+            def auth(user_id: int) -> dict[str, str]:
+                return {"Authorization": f"Bearer {access_tokens.issue(key, user_id, now, 3600)}"}
+
+            rng = random.Random(11)
+            with TestClient(app) as client:
+                tree = _timed(client, ["/api/v1/districts"] * requests, auth(admin))
+                report(f"district tree with roll-ups, {districts} nodes, league admin: {tree}")
+                naive = min(_naive_rollup_ms(factory) for _ in range(3))
+                report(
+                    f"baseline, one count per node: {naive:.0f} ms "
+                    f"({naive / tree['p50_ms']:.1f}× the roll-up's p50, and it counts cameras only)"
+                )
+                search = [
+                    f"/api/v1/cameras?status=offline&limit=100&offset={rng.randrange(0, 500)}"
+                    for _ in range(requests)
+                ]
+                search_admin = _timed(client, search, auth(admin))
+                search_handler = _timed(client, search, auth(handler))
+                report(f"camera search, league admin: {search_admin}; township: {search_handler}")
+                picks = [f"/api/v1/cameras/{rng.choice(ids)}" for _ in range(requests)]
+                get_admin = _timed(client, picks, auth(admin))
+                report(f"one camera by id, league admin: {get_admin}")
+            engine.dispose()
+    encrypt_us, decrypt_us = _fernet_us()
+    report(f"Fernet per camera password: encrypt {encrypt_us:.1f} µs, decrypt {decrypt_us:.1f} µs")
+    return {
+        "bench": "api",
+        "cameras": cameras,
+        "districts": districts,
+        "database": "postgresql" if database_url else "sqlite",
+        "district_tree_p50_ms": round(tree["p50_ms"], 2),
+        "district_tree_p99_ms": round(tree["p99_ms"], 2),
+        "naive_rollup_ms": round(naive, 1),
+        "rollup_speedup": round(naive / tree["p50_ms"], 1),
+        "camera_search_p99_ms": round(max(search_admin["p99_ms"], search_handler["p99_ms"]), 2),
+        "camera_get_p99_ms": round(get_admin["p99_ms"], 2),
+        "fernet_encrypt_us": round(encrypt_us, 1),
+        "fernet_decrypt_us": round(decrypt_us, 1),
+    }

@@ -1,0 +1,137 @@
+"""The authorization matrix, over every route the app has (new routes are covered too).
+
+- no credentials → 401 everywhere but login, refresh/logout (their token is the body),
+  health probes and docs;
+- a viewer changes nothing: every write route answers 403;
+- a handler of township A gets nothing of township B: B's resources answer 404 and no
+  list carries them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from tests.api.conftest import Tokens
+
+OPEN = {
+    "/api/v1/auth/login",
+    "/api/v1/auth/refresh",
+    "/api/v1/auth/logout",
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/healthz",
+    "/readyz",
+}
+SESSION_ROUTES = {"/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout"}
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+# Township B's resource for each path parameter.
+OF_B = {"camera_id": "cam-b1", "code": "150402002", "department_id": "wz-urban"}
+
+
+def http_routes(app: FastAPI) -> Iterator[tuple[str, set[str]]]:
+    """(path, methods) of every HTTP route, through included routers as well."""
+    for context in iter_route_contexts(app.routes):
+        if context.methods and context.path:
+            yield context.path, set(context.methods)
+
+
+def operations(app: FastAPI) -> Iterator[tuple[str, str]]:
+    for path, methods in http_routes(app):
+        for method in sorted(methods - {"HEAD", "OPTIONS"}):
+            yield method, path
+
+
+def fill(path: str, values: dict[str, str], default: str = "1") -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), default), path)
+
+
+def test_every_route_but_login_health_and_docs_needs_a_token(
+    app: FastAPI, client: TestClient, cameras: dict[str, str]
+) -> None:
+    checked = 0
+    for method, path in operations(app):
+        if path in OPEN:
+            continue
+        response = client.request(method, fill(path, OF_B))
+        assert response.status_code == 401, (method, path, response.status_code)
+        assert response.json()["type"].endswith("/unauthenticated")
+        bad = client.request(method, fill(path, OF_B), headers={"Authorization": "Bearer x.y.z"})
+        assert bad.status_code == 401, (method, path)
+        checked += 1
+    assert checked >= 20
+
+
+def test_every_websocket_needs_a_token(app: FastAPI, client: TestClient) -> None:
+    sockets = [c.path for c in iter_route_contexts(app.routes) if c.path and not c.methods]
+    assert sockets == ["/api/v1/ws"]
+    for path in sockets:
+        for hello in ({"type": "auth"}, {"type": "auth", "token": "x.y.z"}):
+            with client.websocket_connect(path) as ws:
+                ws.send_json(hello)
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    ws.receive_json()
+                assert closed.value.code == 4401
+
+
+def test_a_viewer_cannot_change_anything(
+    app: FastAPI, client: TestClient, tokens: Tokens, cameras: dict[str, str]
+) -> None:
+    headers = tokens.headers("viewer-a")
+    own = {"camera_id": "cam-a1", "code": "150402001", "department_id": "qb-urban"}
+    writes = [(m, p) for m, p in operations(app) if m in WRITES and p not in SESSION_ROUTES]
+    assert len(writes) >= 8
+    for method, path in writes:
+        response = client.request(method, fill(path, own), headers=headers, json={})
+        assert response.status_code == 403, (method, path, response.status_code)
+        assert response.json()["type"].endswith("/forbidden")
+
+
+def test_a_handler_of_township_a_gets_nothing_of_township_b(
+    app: FastAPI, client: TestClient, tokens: Tokens, cameras: dict[str, str]
+) -> None:
+    headers = tokens.headers("handler-a")
+    for method, path in operations(app):
+        if method != "GET" or "{" not in path or path in OPEN:
+            continue
+        response = client.get(fill(path, OF_B), headers=headers)
+        assert response.status_code in (403, 404), (path, response.status_code)
+        body = response.json()
+        body.pop("instance")  # the caller's own request path
+        text = json.dumps(body, ensure_ascii=False)
+        assert "cam-b1" not in text, path
+        assert "文钟" not in text, path
+    for method, path in operations(app):
+        if method != "GET" or "{" in path or path in OPEN:
+            continue
+        response = client.get(path, headers=headers)
+        assert response.status_code in (200, 403), (path, response.status_code)
+        assert "cam-b1" not in response.text, path
+        assert "150402002" not in response.text, path
+        assert "wz-urban" not in response.text, path
+    listed = client.get("/api/v1/cameras", headers=headers).json()
+    assert {c["id"] for c in listed["items"]} == {"cam-a1", "cam-a2"}
+    # Filtering on B's district is a 404 too, not an empty list that confirms it exists.
+    assert client.get("/api/v1/cameras?district=150402002", headers=headers).status_code == 404
+
+
+def test_an_api_token_is_limited_to_its_scopes(
+    client: TestClient, tokens: Tokens, cameras: dict[str, str]
+) -> None:
+    created = client.post(
+        "/api/v1/auth/tokens",
+        json={"name": "screen", "scopes": ["districts:read"]},
+        headers=tokens.headers("maintainer-a"),
+    ).json()
+    token = {"Authorization": f"Bearer {created['token']}"}
+    assert client.get("/api/v1/districts", headers=token).status_code == 200
+    assert client.get("/api/v1/cameras", headers=token).status_code == 403
+    assert client.delete("/api/v1/cameras/cam-a1", headers=token).status_code == 403
+    assert client.get("/api/v1/districts/150402002", headers=token).status_code == 404
