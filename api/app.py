@@ -15,7 +15,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
-from api import problems
+from api import console_files, problems
 from api.auth.access_tokens import signing_key
 from api.context import AppContext, Clock
 from api.routers import (
@@ -131,5 +131,6 @@ def create_app(
     for module in (auth, users, districts, camera_io, cameras, snapshots, health, departments):
         v1.include_router(module.router)
     app.include_router(v1)
+    console_files.install(app, settings)  # the operator console at /console/
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app
