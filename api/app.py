@@ -15,9 +15,10 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
-from api import console_files, problems
+from api import console_files, live, problems
 from api.auth.access_tokens import signing_key
 from api.context import AppContext, Clock
+from api.live import routes as live_routes
 from api.routers import (
     auth,
     camera_io,
@@ -130,7 +131,9 @@ def create_app(
     v1 = APIRouter(prefix=PREFIX, responses=_error_responses())
     for module in (auth, users, districts, camera_io, cameras, snapshots, health, departments):
         v1.include_router(module.router)
+    v1.include_router(live_routes.router)
     app.include_router(v1)
+    live.install(app, context)  # WebRTC live view: one upstream per camera
     console_files.install(app, settings)  # the operator console at /console/
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app
