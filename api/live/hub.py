@@ -157,8 +157,8 @@ class LiveHub:
     ) -> Upstream:
         track = self._opener(url, credentials)
         await track.open()
+        # Not idle yet: its first viewer is being connected (the reaper must wait for it).
         upstream = Upstream(camera_id, district_path, track, MediaRelay(), self._clock())
-        upstream.idle_since = upstream.opened_at
         self._upstreams[camera_id] = upstream
         self.upstreams_opened += 1
         log.info("live: opened the stream of camera %s (%s)", camera_id, track.description)
@@ -176,6 +176,8 @@ class LiveHub:
             await pc.setLocalDescription(await pc.createAnswer())
         except BaseException:
             await pc.close()
+            if not upstream.viewers:
+                upstream.idle_since = self._clock()
             raise
         upstream.viewers[viewer.viewer_id] = viewer
         upstream.idle_since = None

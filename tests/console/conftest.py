@@ -30,6 +30,11 @@ from registry.importer import import_cameras, import_districts
 from registry.records import read_records
 from registry.users import create_user
 from tests.conftest import REPO
+from tests.ingest.sources.rtsp_fixture import (
+    RtspTestServer,
+    rtsp_server_missing,
+    start_rtsp_server,
+)
 from tests.registry.factories import DISTRICTS, camera, write_csv
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,6 +47,7 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
     "--disable-sync",
 ]
+CAM_USER, CAM_PASSWORD = "viewer", "rtsp-Pa55-secret"
 ARTIFACTS = REPO / "test-artifacts" / "console"
 PASSWORD = "correct horse battery"
 TOWNSHIP_A = "150402001"  # 桥北镇
@@ -56,6 +62,22 @@ CAMERAS = {
     "cam-a2": (TOWNSHIP_A, "桥北镇政府东门", "offline"),
     "cam-b1": (TOWNSHIP_B, "文钟镇中心路口", "online"),
 }
+
+
+@pytest.fixture(scope="module")
+def rtsp_stream() -> Iterator[RtspTestServer]:
+    """GStreamer's RTSP server: a small live H.264 stream behind Digest auth."""
+    missing = rtsp_server_missing()
+    if missing is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the live-view browser test, but {missing}")
+        pytest.skip(missing)
+    server = start_rtsp_server(
+        "--auth", "digest", "--width", "320", "--height", "180", "--fps", "15",
+        user=CAM_USER, password=CAM_PASSWORD,
+    )  # fmt: skip
+    yield server
+    server.stop()
 
 
 def chromium_missing() -> str | None:

@@ -4,11 +4,14 @@
 
 import { ApiError, api, request } from './api.js';
 
+const STALL_MS = 8000;
+
 export class LiveError extends Error {
-  constructor(reason, detail) {
+  constructor(reason, detail, problem = {}) {
     super(detail ?? reason);
     this.reason = reason; // 'unsupported' | 'limit' | 'camera' | 'network'
     this.detail = detail;
+    this.problem = problem; // the server's problem document: `limit`, `failure`
   }
 }
 
@@ -43,7 +46,8 @@ export class LiveVideo {
     this.viewerId = null;
   }
 
-  async start({ connectTimeoutMs = 15000 } = {}) {
+  // `onEnded` is called when a view that was playing drops (camera gone, network lost).
+  async start({ connectTimeoutMs = 15000, onEnded = () => {} } = {}) {
     if (!('RTCPeerConnection' in window)) throw new LiveError('unsupported');
     const iceServers = (window.gridwatchConfig?.ice_servers ?? []).map((urls) => ({ urls }));
     const pc = new RTCPeerConnection({ iceServers });
@@ -65,8 +69,10 @@ export class LiveVideo {
       });
     } catch (error) {
       this.stop();
-      if (error instanceof ApiError && error.status === 429) throw new LiveError('limit', error.message);
-      if (error instanceof ApiError && error.status === 502) throw new LiveError('camera', error.message);
+      if (error instanceof ApiError && error.status === 429)
+        throw new LiveError('limit', error.message, error.problem);
+      if (error instanceof ApiError && error.status === 502)
+        throw new LiveError('camera', error.message, error.problem);
       throw new LiveError('network', error.message);
     }
     this.viewerId = answer.viewer_id;
@@ -77,10 +83,32 @@ export class LiveVideo {
       this.stop();
       throw error;
     }
+    const ended = () => {
+      if (this.pc !== pc) return;
+      this.stop();
+      onEnded();
+    };
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc.connectionState === 'failed' || pc.connectionState === 'closed') ended();
+    });
+    // A server or camera that stops sending does not always close the connection at once:
+    // a picture that has not changed for STALL_MS counts as a view that ended.
+    let frames = -1;
+    let since = Date.now();
+    this.watchdog = setInterval(() => {
+      const now = this.video.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
+      if (now !== frames) {
+        frames = now;
+        since = Date.now();
+      } else if (Date.now() - since > STALL_MS) {
+        ended();
+      }
+    }, 1000);
   }
 
   // Leaving tells the server at once (keepalive survives a page being closed).
   stop() {
+    clearInterval(this.watchdog);
     this.pc?.close();
     this.pc = null;
     if (this.viewerId) {

@@ -77,7 +77,10 @@ export async function render(main, { params }) {
                 {},
                 h(
                   'a',
-                  { class: 'button small', href: href(`/cameras/${encodeURIComponent(row.camera_id)}`, { live: 1 }) },
+                  {
+                    class: 'button small',
+                    href: href(`/cameras/${encodeURIComponent(row.camera_id)}`, { live: 1 }),
+                  },
                   `▶ ${t('cameras.live')}`,
                 ),
               ),

@@ -6,7 +6,7 @@ import { healthTimelineChart, onlineRateChart } from '../charts.js';
 import { h } from '../dom.js';
 import { loadTree } from '../districts-tree.js';
 import { failureLabel, faultLabel, formatDateTime, t } from '../i18n.js';
-import { LiveVideo } from '../live.js';
+import { LiveError, LiveVideo } from '../live.js';
 import { href, replaceParams } from '../router.js';
 import { statusBadge } from './cameras.js';
 
@@ -86,14 +86,13 @@ export async function render(main, { args, params }) {
   }
 
   function fallback(error) {
-    const reason =
-      error.reason === 'limit'
-        ? t('live.reasonLimit', { detail: error.detail })
-        : error.reason === 'camera'
-          ? t('live.reasonCamera', { detail: error.detail })
-          : error.reason === 'unsupported'
-            ? t('live.reasonUnsupported')
-            : t('live.reasonNetwork');
+    const { limit, failure } = error.problem ?? {};
+    let reason;
+    if (error.reason === 'limit') reason = limit ? t(`live.limit.${limit}`) : error.detail;
+    else if (error.reason === 'camera')
+      reason = t('live.reasonCamera', { detail: failure ? failureLabel(failure) : error.detail });
+    else if (error.reason === 'unsupported') reason = t('live.reasonUnsupported');
+    else reason = t('live.reasonNetwork');
     liveState.textContent = t('live.fallback', { reason, seconds: FALLBACK_REFRESH_S });
     liveState.className = 'live-state warn';
     showVideo(false);
@@ -109,7 +108,7 @@ export async function render(main, { args, params }) {
     liveState.className = 'live-state';
     replaceParams({ live: 1 });
     try {
-      await live.start();
+      await live.start({ onEnded: () => fallback(new LiveError('network')) });
       showVideo(true);
       liveState.textContent = t('live.playing');
       liveState.className = 'live-state good';
