@@ -283,3 +283,24 @@ async def test_unconnected_viewers_are_dropped_and_idle_upstreams_close_in_virtu
         await hub.reap()
         assert hub.status() == []
         await pc.close()
+
+
+async def test_a_new_upstream_is_not_reaped_while_its_first_viewer_connects(
+    live_app: Callable[..., tuple[FastAPI, Tokens, LiveHub]],
+    tree: SessionFactory,
+    tmp_path: Path,
+    rtsp_stream: RtspTestServer,
+) -> None:
+    app, tokens, hub = live_app(live_linger_s=0)
+    _add_cameras(tree, tmp_path, {"cam-new": rtsp_stream.url})
+    async with _running(app) as client:
+        joining = asyncio.ensure_future(_watch(client, tokens.headers("operator-a"), "cam-new"))
+        while hub.track_of("cam-new") is None and not joining.done():
+            await asyncio.sleep(0)  # every turn of the loop: catch the stream just opened
+        assert not joining.done()
+        await hub.reap()  # between the stream opening and the answer
+        response, viewer = await joining
+        assert response.status_code == 200, response.text
+        await _until(lambda: viewer.frames >= 3)
+        await viewer.close()
+        await _until(lambda: hub.status() == [])
