@@ -86,17 +86,12 @@ def chromium_missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def playwright_driver() -> Iterator[Any]:
+def _require_chromium() -> None:
     missing = chromium_missing()
     if missing is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must run the browser tests, but {missing}")
         pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        yield driver
 
 
 @dataclass
@@ -113,10 +108,20 @@ class Browser:
 
 
 @pytest.fixture
-def browser(playwright_driver: Any, tmp_path: Path) -> Iterator[Browser]:
+def browser(tmp_path: Path) -> Iterator[Browser]:
+    """Playwright's driver lives for one test only: its sync API keeps an event loop
+    running on this thread, which would stop the anyio tests that follow."""
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
     profile = tmp_path / "chromium-profile"
     profile.mkdir()
-    context = playwright_driver.chromium.launch_persistent_context(
+    with sync_playwright() as driver:
+        yield from _launch(driver, profile)
+
+
+def _launch(driver: Any, profile: Path) -> Iterator[Browser]:
+    context = driver.chromium.launch_persistent_context(
         str(profile),
         executable_path=str(CHROMIUM),
         args=CHROMIUM_FLAGS,
