@@ -16,10 +16,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
-from api import problems
+from api import console_files, live, problems
 from api.auth.access_tokens import signing_key
 from api.context import AppContext, Clock
 from api.feed import prune_forever
+from api.live import routes as live_routes
 from api.metrics import ApiMetrics
 from api.routers import (
     V1,
@@ -140,9 +141,12 @@ def create_app(
         )
     for module in (
         auth, users, districts, camera_io, cameras, snapshots, health, departments, feed,
+        live_routes,
     ):  # fmt: skip
         app.include_router(module.router, responses=_error_responses())
     app.include_router(ops.router)
     app.middleware("http")(context.metrics.middleware)
+    live.install(app, context)  # WebRTC live view: one upstream per camera
+    console_files.install(app, settings)  # the operator console at /console/
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app

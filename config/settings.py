@@ -263,6 +263,40 @@ class Settings(BaseSettings):
         le=90 * 86_400,
         description="How long pushed changes are kept for clients resuming a WebSocket.",
     )
+    # --- console and live view (issue 18) ---
+    live_max_viewers_per_camera: int = Field(
+        default=8, ge=1, le=100, description="Live (WebRTC) viewers of one camera at once."
+    )
+    live_max_viewers: int = Field(
+        default=32,
+        ge=1,
+        le=1000,
+        description="Live viewers on this API process at once (each costs one video encode).",
+    )
+    live_linger_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=600,
+        description="How long a camera's stream stays open after its last live viewer left "
+        "(a page reload re-joins it without reconnecting to the camera).",
+    )
+    live_connect_timeout_s: float = Field(
+        default=20.0,
+        ge=1,
+        le=300,
+        description="A live viewer whose WebRTC connection is not up within this is dropped.",
+    )
+    live_open_timeout_s: float = Field(
+        default=8.0,
+        ge=1,
+        le=120,
+        description="Longest wait for a camera's first frame when its stream is opened.",
+    )
+    live_ice_servers: list[str] = Field(
+        default_factory=list,
+        description="STUN/TURN URLs for live view, given to the server and the browser "
+        "(empty: direct connections only, as on a command center's LAN).",
+    )
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     log_json: bool = Field(default=False, description="JSON lines on stderr instead of text.")
 

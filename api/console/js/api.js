@@ -1,0 +1,58 @@
+// Calls to /api/v1 with the access token; one refresh and retry on 401; problem details
+// (RFC 9457) become ApiError with the server's `detail` for people to read.
+
+import { canRefresh, refresh, signOut, token } from './session.js';
+
+const BASE = '/api/v1';
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail ?? `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem ?? {};
+  }
+}
+
+function send(path, { method = 'GET', body, keepalive = false } = {}) {
+  const headers = { Authorization: `Bearer ${token()}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  return fetch(`${BASE}${path}`, {
+    method,
+    headers,
+    keepalive,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+export async function request(path, options = {}) {
+  let response = await send(path, options);
+  if (response.status === 401 && canRefresh()) {
+    try {
+      await refresh();
+    } catch {
+      signOut();
+      throw new ApiError(401, { detail: 'signed out' });
+    }
+    response = await send(path, options);
+  }
+  if (response.status === 401) {
+    signOut();
+    throw new ApiError(401, { detail: 'signed out' });
+  }
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+  return response;
+}
+
+export async function api(path, options = {}) {
+  const response = await request(path, options);
+  return response.status === 204 ? null : response.json();
+}
+
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, value);
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
