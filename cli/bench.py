@@ -11,6 +11,15 @@ import typer
 app = typer.Typer(help="Benchmarks (never part of the test suite).", no_args_is_help=True)
 
 
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        help="A PostgreSQL server URL to measure on (a scratch database is made and dropped). "
+        "Default: a temporary SQLite file."
+    ),
+]
+
+
 def emit(figures: dict[str, Any]) -> None:
     typer.echo(json.dumps(figures, ensure_ascii=False))
 
@@ -20,13 +29,7 @@ def registry_command(
     cameras: Annotated[
         int, typer.Option(min=100, help="Cameras in the simulated league.")
     ] = 50_000,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            help="A PostgreSQL server URL to measure on (a scratch database is made and dropped). "
-            "Default: a temporary SQLite file."
-        ),
-    ] = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Bulk import time of a league and cameras-under-a-district query latency."""
     from benchmarks import registry
@@ -37,13 +40,7 @@ def registry_command(
 @app.command("cases")
 def cases_command(
     cases: Annotated[int, typer.Option(min=100, help="Cases in the simulated year.")] = 1_000_000,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            help="A PostgreSQL server URL to measure on (a scratch database is made and dropped). "
-            "Default: a temporary SQLite file."
-        ),
-    ] = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Case KPIs (closure, on-time, satisfaction, durations, overdue, cards) vs a naive pass."""
     from benchmarks import cases as cases_bench
@@ -57,10 +54,7 @@ def api_command(
         int, typer.Option(min=100, help="Cameras in the simulated league.")
     ] = 43_000,
     requests: Annotated[int, typer.Option(min=10, help="Requests timed per kind.")] = 60,
-    database_url: Annotated[
-        str | None,
-        typer.Option(help="A PostgreSQL server URL (scratch database); default: SQLite."),
-    ] = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """API latency: district roll-ups against a count per node, camera search and reads."""
     from benchmarks import api
@@ -168,13 +162,7 @@ def pipeline_command(
     events: Annotated[
         int, typer.Option(min=1000, help="Events through the batched consumer.")
     ] = 50_000,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            help="A PostgreSQL server URL (a scratch database is made and dropped). "
-            "Default: a temporary SQLite file."
-        ),
-    ] = None,
+    database_url: DatabaseUrl = None,
     protocol: Annotated[
         str, typer.Option(help="MQTT protocol of the consumer: 3.1.1 or 5.")
     ] = "3.1.1",
@@ -206,9 +194,7 @@ def storm_command(
     speedup: Annotated[
         float, typer.Option(min=1, help="Run the clocks this many times faster.")
     ] = 1.0,
-    database_url: Annotated[
-        str | None, typer.Option(help="A PostgreSQL server URL (default: a temporary SQLite file).")
-    ] = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """A banner loses power: one alert per township or uplink, not one per camera."""
     from benchmarks import storm
