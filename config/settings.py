@@ -220,6 +220,14 @@ class Settings(BaseSettings):
     alerts_timezone: str = Field(
         default="Asia/Shanghai", description="Time zone of armed hours and priority hours."
     )
+    # --- alerts and cases together (alerts/case_work.py) ---
+    alerts_case_tick_s: float = Field(
+        default=60.0,
+        ge=1,
+        le=3600,
+        description="How often `gridwatch alerts` opens the cases whose wait is over, checks "
+        "verified closures and raises supervision cards.",
+    )
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     log_json: bool = Field(default=False, description="JSON lines on stderr instead of text.")
 

@@ -1,6 +1,7 @@
 """Alert notices on `{prefix}/v1/alerts/{district_code}/{alert_id}`: retained while the
 alert fires, so a late subscriber sees what is firing; on resolve the notice goes out
-unretained and the retained message is cleared (an empty retained payload)."""
+unretained and the retained message is cleared (an empty retained payload). The same
+client carries the case events (`publish`, for `alerts.case_feed`)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,13 @@ class MqttNotifier:
             else:
                 self.client.publish(topic, body, qos=1, retain=True)
             self.published += 1
+
+    def publish(self, topic: str, body: bytes) -> mqtt.MQTTMessageInfo:
+        """One QoS 1 message, not retained (case events); `is_published()` on the answer
+        turns true when the broker has acknowledged it."""
+        info = self.client.publish(topic, body, qos=1, retain=False)
+        self.published += 1
+        return info
 
     def stop(self) -> None:
         self.client.disconnect()
