@@ -122,7 +122,7 @@ class CaseFeed:
 
     def pending(self) -> int:
         """Messages handed to the client and not yet acknowledged by the broker."""
-        return sum(1 for _, delivery in self._in_flight if delivery is not None)
+        return sum(1 for _, d in self._in_flight if d is not None and not d.is_published())
 
     def _gap_passed(self, expected: int, found: int) -> bool:
         first_seen = self._gap_seen.setdefault(expected, time.monotonic())

@@ -17,6 +17,23 @@ from bus.topics import alert_topic
 log = logging.getLogger(__name__)
 
 
+class Acknowledgement:
+    """Whether the broker acknowledged one QoS 1 message (PUBACK).
+
+    paho's own `is_published()` raises for a message published while disconnected (its
+    `rc` stays `MQTT_ERR_NO_CONN`) even after paho sent it on reconnect and the broker
+    acknowledged it; this reads the flag paho sets on the PUBACK instead.
+    """
+
+    def __init__(self, info: mqtt.MQTTMessageInfo) -> None:
+        self._info = info
+
+    def is_published(self) -> bool:
+        info = self._info
+        with info._condition:
+            return bool(info._published)
+
+
 class MqttNotifier:
     def __init__(
         self, endpoint: MqttEndpoint, client_id: str, prefix: str, protocol: MqttProtocol
@@ -47,12 +64,12 @@ class MqttNotifier:
                 self.client.publish(topic, body, qos=1, retain=True)
             self.published += 1
 
-    def publish(self, topic: str, body: bytes) -> mqtt.MQTTMessageInfo:
+    def publish(self, topic: str, body: bytes) -> Acknowledgement:
         """One QoS 1 message, not retained (case events); `is_published()` on the answer
         turns true when the broker has acknowledged it."""
         info = self.client.publish(topic, body, qos=1, retain=False)
         self.published += 1
-        return info
+        return Acknowledgement(info)
 
     def stop(self) -> None:
         self.client.disconnect()
