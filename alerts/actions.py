@@ -2,7 +2,8 @@
 
 Each writes only the operators' columns of an alert (never the pipeline's, which the
 consumer owns) and one audit row (who, what, when) in the same transaction. Silences
-made here reach the consumer on its next tick.
+made here reach the consumer on its next tick. `escalate` also opens the case, through
+the case workflow's own `open_case_manually`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from alerts.case_snapshots import record_case_id, snapshots
+from alerts.cases.opening import open_case_manually
+from alerts.cases.transitions import CaseError
+from alerts.cases.workflow import Workflow
 from alerts.domain import Kind, Scope
 from alerts.hours import Hours
 from alerts.models import AlertRow, AuditRow
@@ -91,16 +96,47 @@ def comment(factory: SessionFactory, actor: str, alert_id: str, text: str, now: 
         _audit(session, actor, "comment", now, alert_id=alert_id, text=text[:4000])
 
 
-def escalate(factory: SessionFactory, actor: str, alert_id: str, reason: str,
-             now: datetime) -> None:  # fmt: skip
-    """Ask for a case. Recorded (flag + audit row); the case workflow opens the case and
-    fills `case_id` when it is wired in."""
+def escalate(factory: SessionFactory, actor: str, alert_id: str, reason: str, now: datetime,
+             *, workflow: Workflow) -> int:  # fmt: skip
+    """Open a case for the alert (or join the one open for it, or for its storm group) with
+    the operator as the actor, whatever the opening rules say; the alert records who asked,
+    when and the case (`case_id`), with one audit row. Returns the case id.
+
+    The case is opened first, then the alert marked: if the second step fails, asking
+    again finds the same case (one open case per fingerprint), so nothing is opened twice.
+    """
+    if not reason.strip():
+        raise ActionRefused("escalating to a case needs a reason (what is wrong, why a case)")
+    with factory() as session:
+        row = _escalatable(session, alert_id)
+        (snapshot,) = snapshots(session, [row], manual=True)
+    try:
+        outcome = open_case_manually(factory, workflow, snapshot, actor=actor, reason=reason,
+                                     now=now)  # fmt: skip
+    except CaseError as exc:
+        raise ActionRefused(f"no case opened for alert {alert_id}: {exc}") from exc
+    if outcome.case_id is None:  # open_case_manually always opens or links
+        raise ActionRefused(f"no case opened for alert {alert_id}: {outcome.rule}")
     with transaction(factory) as session:
-        row = _open_alert(session, alert_id)
-        if row.escalated_at is not None:
-            raise ActionRefused(f"alert {alert_id} was already escalated by {row.escalated_by}")
+        row = _escalatable(session, alert_id, lock=True)
         row.escalated_at, row.escalated_by = now, actor
-        _audit(session, actor, "escalate", now, alert_id=alert_id, reason=reason)
+        record_case_id(session, [alert_id], outcome.case_id)
+        _audit(session, actor, "escalate", now, alert_id=alert_id, reason=reason,
+               case_id=outcome.case_id, case=str(outcome.result))  # fmt: skip
+    return outcome.case_id
+
+
+def _escalatable(session: Session, alert_id: str, *, lock: bool = False) -> AlertRow:
+    row = session.get(AlertRow, alert_id, with_for_update=lock)
+    if row is None:
+        raise AlertNotFound(alert_id)
+    if row.status == "resolved":
+        raise ActionRefused(f"alert {alert_id} is resolved; act on its recurrence if it returns")
+    if row.escalated_at is not None:
+        raise ActionRefused(
+            f"alert {alert_id} was already escalated by {row.escalated_by} (case {row.case_id})"
+        )
+    return row
 
 
 def create_silence(factory: SessionFactory, actor: str, matchers: Matchers, starts_at: datetime,

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from alerts.arming import load_arming
+from alerts.case_feed import CaseFeed
+from alerts.case_work import CaseWork
+from alerts.cases.workflow import Workflow, load_workflow
 from alerts.consumer import Consumer, ConsumerOptions
 from alerts.engine import Engine
 from alerts.notify.mqtt import MqttNotifier
@@ -53,6 +56,7 @@ class Running:
     settings: Settings
     holder: dict[str, Topology]
     """The topology engines are built with (a reload after a failure keeps the latest)."""
+    cases: CaseWork
     listeners: list[Callable[[Outcome, Sequence[Message]], None]] = field(default_factory=list)
 
     def refresh_topology(self) -> None:
@@ -63,19 +67,28 @@ class Running:
 
     def stop(self) -> None:
         self.consumer.stop()
+        self.cases.stop()
         self.webhooks.stop()
         self.mqtt.stop()
 
 
 def start_alerts(
-    settings: Settings, factory: SessionFactory, mqtt_url: str, clock: Clock = utc_now
+    settings: Settings,
+    factory: SessionFactory,
+    mqtt_url: str,
+    clock: Clock = utc_now,
+    case_workflow: Callable[[], Workflow] | None = None,
 ) -> Running:
+    """The consumer, its notifiers and the case side; `case_workflow` loads the case
+    rules, SLA and calendar (default: from the settings' files, read again daily)."""
     protocol = protocol_of(settings)
     endpoint = parse_mqtt_url(mqtt_url)
     policy = Policy.from_settings(settings)
     rules = load_rules(settings.alerts_priorities_file, settings.command_center_tz)
     arming = load_arming(settings.alerts_arming_file, settings.command_center_tz)
     receivers = load_receivers(settings.alerts_receivers_file)
+    load_case_workflow = case_workflow or (lambda: load_workflow(settings))
+    load_case_workflow()  # a bad rules, SLA or calendar file stops the start here
     with factory() as session:
         topology = load_topology(session, policy.group_district_level)
     holder: dict[str, Topology] = {"topology": topology}
@@ -95,6 +108,9 @@ def start_alerts(
     mqtt = MqttNotifier(endpoint, f"gridwatch-alerts-notify-{name}", settings.topic_prefix,
                         protocol).start()  # fmt: skip
     webhooks = WebhookNotifier(receivers, lambda: service.engine.topology).start()
+    feed = CaseFeed(factory, mqtt.publish, settings.topic_prefix, name, clock)
+    cases = CaseWork(factory, load_case_workflow, feed, clock, tick_s=settings.alerts_case_tick_s,
+                     timezone=settings.case_timezone)  # fmt: skip
     running_ref: list[Running] = []
 
     def on_outcome(outcome: Outcome, messages: Sequence[Message]) -> None:
@@ -102,6 +118,7 @@ def start_alerts(
         if notices:
             mqtt.send(notices)
             webhooks.send(notices)
+        cases.offer(outcome, messages)
         for listener in running_ref[0].listeners if running_ref else ():
             listener(outcome, messages)
 
@@ -121,9 +138,10 @@ def start_alerts(
         fetch_statuses=lambda: fetch_statuses(endpoint, settings.topic_prefix),
         on_outcome=on_outcome,
     )
-    running = Running(consumer, mqtt, webhooks, factory, settings, holder)
+    running = Running(consumer, mqtt, webhooks, factory, settings, holder, cases)
     running_ref.append(running)
     consumer.start()
+    cases.start()
     return running
 
 
@@ -137,6 +155,10 @@ def run_alerts(
     """Run until `stop` is set (the command sets it on SIGINT/SIGTERM)."""
     running = start_alerts(settings, factory, mqtt_url)
     engine = running.consumer.service.engine
+    report(
+        f"cases: opened from alerts by {settings.case_rules_file.name}, scheduler every "
+        f"{settings.alerts_case_tick_s:g} s, events on {settings.topic_prefix}/v1/cases/#"
+    )
     report(
         f"gridwatch alerts: {len(engine.topology.cameras)} cameras, "
         f"{len(engine.open_alerts())} open alerts; consuming "

@@ -7,7 +7,7 @@
   the pipeline's columns; operators' columns (ack, assignee, escalation) are written
   only by `alerts.actions`.
 - `alert_silences`, `alert_audit`, `alert_dead_letters`, `alert_worker_seqs`,
-  `alert_seq_gaps`.
+  `alert_seq_gaps`, `alert_case_feed` (the case events published so far).
 """
 
 from __future__ import annotations
@@ -164,3 +164,16 @@ class SeqGap(Base):
     last_missing: Mapped[int] = mapped_column(BigInteger)
     detected_at: Mapped[datetime]
     reconciled_at: Mapped[datetime | None]
+
+
+class CaseFeedCursor(Base):
+    """How far the case audit rows (`case_events`) are published on the cases topic, and
+    which alert process publishes them now (a lease, so several do not all publish)."""
+
+    __tablename__ = "alert_case_feed"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

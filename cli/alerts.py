@@ -1,4 +1,5 @@
-"""`gridwatch alerts`: the alert service (consumer, pipeline, notifications) until Ctrl-C."""
+"""`gridwatch alerts`: the alert service (consumer, pipeline, notifications) and the case
+side wired to it (opening, scheduler, case events) until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from cli.registry_access import open_registry
 
 def alerts_command(ctx: typer.Context) -> None:
     """Consume events into alerts: de-duplicated, grouped by township and uplink, silenced,
-    prioritized, stored, and published on the alert topic and to webhooks.
+    prioritized, stored, and published on the alert topic and to webhooks. Opens, links and
+    supervises cases by the case rules (every GRIDWATCH_ALERTS_CASE_TICK_S: waits that ran
+    out, verified closures, yellow/red cards) and publishes every case event on the cases topic.
 
     Run several with GRIDWATCH_MQTT_PROTOCOL=5 and one GRIDWATCH_ALERTS_SHARE_GROUP to
     split the stream (Mosquitto, EMQX); give each its own GRIDWATCH_ALERTS_CONSUMER_ID.

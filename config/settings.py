@@ -297,6 +297,14 @@ class Settings(BaseSettings):
         description="STUN/TURN URLs for live view, given to the server and the browser "
         "(empty: direct connections only, as on a command center's LAN).",
     )
+    # --- alerts and cases together (alerts/case_work.py) ---
+    alerts_case_tick_s: float = Field(
+        default=60.0,
+        ge=1,
+        le=3600,
+        description="How often `gridwatch alerts` opens the cases whose wait is over, checks "
+        "verified closures and raises supervision cards.",
+    )
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     log_json: bool = Field(default=False, description="JSON lines on stderr instead of text.")
 

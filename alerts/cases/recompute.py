@@ -2,7 +2,9 @@
 
 When the calendar file gains a year (the State Council publishes its arrangement),
 every running clock marked `deadline_estimated` is recomputed from where it started
-with the same working-time budget, and each change is audited.
+with the same working-time budget, and each change is audited. A clock the calendar
+still cannot answer better is left alone (no audit row), so the alert service may run
+this at every start and every day, in several processes.
 """
 
 from __future__ import annotations
@@ -41,10 +43,16 @@ def recompute_estimated(factory: SessionFactory, workflow: Workflow, now: dateti
     for case_id in case_ids:
         with transaction(factory) as session:
             case = lock_case(session, case_id)
-            if case.clock_from is None or case.stage_budget_s is None:
+            if (
+                not case.deadline_estimated  # another process recomputed it meanwhile
+                or case.clock_from is None
+                or case.stage_budget_s is None
+            ):
                 continue
             old = case.stage_deadline
             clock = workflow.clock(case.clock_from, case.stage_budget_s)
+            if clock.estimated and clock.deadline == old:
+                continue  # the calendar still knows nothing new: no write, no audit row
             set_clock(case, clock, case.clock_from)
             record(
                 session,
@@ -68,11 +76,16 @@ def recompute_estimated(factory: SessionFactory, workflow: Workflow, now: dateti
             if summons is None:
                 continue
             case = lock_case(session, summons.case_id)
+            session.refresh(summons)
+            if not summons.deadline_estimated or summons.checked_in_at is not None:
+                continue
             budget = workflow.sla.limit_s(
                 CHECK_IN, priority=case.priority, category=case.category, level=case.district_level
             )
             clock = workflow.clock(summons.summoned_at, budget)
             old = summons.deadline
+            if clock.estimated and clock.red_at == old:
+                continue
             summons.deadline, summons.yellow_at = clock.red_at, clock.yellow_at
             summons.deadline_estimated = clock.estimated
             if summons.supervision == Supervision.NONE:

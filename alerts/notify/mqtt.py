@@ -1,6 +1,7 @@
 """Alert notices on `{prefix}/v1/alerts/{district_code}/{alert_id}`: retained while the
 alert fires, so a late subscriber sees what is firing; on resolve the notice goes out
-unretained and the retained message is cleared (an empty retained payload)."""
+unretained and the retained message is cleared (an empty retained payload). The same
+client carries the case events (`publish`, for `alerts.case_feed`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,23 @@ from bus.mqtt_url import MqttEndpoint
 from bus.topics import alert_topic
 
 log = logging.getLogger(__name__)
+
+
+class Acknowledgement:
+    """Whether the broker acknowledged one QoS 1 message (PUBACK).
+
+    paho's own `is_published()` raises for a message published while disconnected (its
+    `rc` stays `MQTT_ERR_NO_CONN`) even after paho sent it on reconnect and the broker
+    acknowledged it; this reads the flag paho sets on the PUBACK instead.
+    """
+
+    def __init__(self, info: mqtt.MQTTMessageInfo) -> None:
+        self._info = info
+
+    def is_published(self) -> bool:
+        info = self._info
+        with info._condition:
+            return bool(info._published)
 
 
 class MqttNotifier:
@@ -45,6 +63,13 @@ class MqttNotifier:
             else:
                 self.client.publish(topic, body, qos=1, retain=True)
             self.published += 1
+
+    def publish(self, topic: str, body: bytes) -> Acknowledgement:
+        """One QoS 1 message, not retained (case events); `is_published()` on the answer
+        turns true when the broker has acknowledged it."""
+        info = self.client.publish(topic, body, qos=1, retain=False)
+        self.published += 1
+        return Acknowledgement(info)
 
     def stop(self) -> None:
         self.client.disconnect()

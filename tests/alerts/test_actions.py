@@ -8,15 +8,19 @@ from datetime import timedelta
 import pytest
 
 from alerts import actions, queue
+from alerts.cases.calendar import BusinessCalendar
+from alerts.cases.workflow import load_workflow
 from alerts.domain import Kind, Scope, fingerprint
 from alerts.engine import Engine
 from alerts.policy import Policy
 from alerts.service import AlertService
+from config.settings import Settings
 from registry.db import SessionFactory
 from registry.models import District
 from tests.alerts.helpers import DISTRICTS, Clock, Producer, at, small_topology
 
 TOPOLOGY = small_topology()
+WORKFLOW = load_workflow(Settings(_env_file=None), calendar=BusinessCalendar())  # type: ignore[call-arg]
 
 
 @pytest.fixture
@@ -67,9 +71,9 @@ def test_unacknowledge_assign_comment_escalate_are_audited(
     actions.unacknowledge(db, "op2", alert_id, clock())
     actions.assign(db, "op2", alert_id, "maint-7", clock())
     actions.comment(db, "maint-7", alert_id, "on my way", clock())
-    actions.escalate(db, "op2", alert_id, "key site dark", clock())
-    with pytest.raises(actions.ActionRefused, match="already escalated"):
-        actions.escalate(db, "op3", alert_id, "again", clock())
+    case_id = actions.escalate(db, "op2", alert_id, "key site dark", clock(), workflow=WORKFLOW)
+    with pytest.raises(actions.ActionRefused, match=f"already escalated by op2 \\(case {case_id}"):
+        actions.escalate(db, "op3", alert_id, "again", clock(), workflow=WORKFLOW)
     with pytest.raises(actions.AlertNotFound):
         actions.comment(db, "op1", "nope", "x", clock())
     with db() as session:

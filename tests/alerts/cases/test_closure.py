@@ -238,7 +238,7 @@ def test_deadline_into_2027_is_estimated_then_recomputed_when_the_file_gains_202
     case = get_case(league, opened.case_id)
     # 15 working days, 2027 estimated: weekends + statutory New Year.
     assert (case.stage_deadline, case.deadline_estimated) == (cst(2027, 1, 12, 10, 0), True)
-    assert recompute_estimated(league, workflow, start) == 1  # still estimated: same answer
+    assert recompute_estimated(league, workflow, start) == 0  # still estimated: nothing new
 
     published = parse_calendar(
         {
