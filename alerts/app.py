@@ -110,7 +110,7 @@ def start_alerts(
     webhooks = WebhookNotifier(receivers, lambda: service.engine.topology).start()
     feed = CaseFeed(factory, mqtt.publish, settings.topic_prefix, name, clock)
     cases = CaseWork(factory, load_case_workflow, feed, clock, tick_s=settings.alerts_case_tick_s,
-                     timezone=settings.case_timezone)  # fmt: skip
+                     timezone=settings.command_center_tz)  # fmt: skip
     running_ref: list[Running] = []
 
     def on_outcome(outcome: Outcome, messages: Sequence[Message]) -> None:
