@@ -43,10 +43,11 @@ from registry.migrate import upgrade
 from registry.secrets import credential_cipher
 
 console = Console(highlight=False, soft_wrap=True)
-STILL_TO_COME = (
-    "alert service (dedup, grouping, priorities, silences, live operator queues)",
-    "case workflow (report → assign → handle → supervise → close → follow-up → archive)",
-    "FastAPI service and the operator console (zh-CN / English), WebRTC live view",
+NEXT_STEPS = (
+    "gridwatch alerts — events into grouped, prioritized alerts, and cases opened from them",
+    "gridwatch users add admin --role admin --district 150400, then gridwatch api — the "
+    "console at http://127.0.0.1:8080/console/ (zh-CN / English) with live video",
+    "this demo with the alert service and the console in one command comes next",
 )
 _STYLE = {
     "camera.offline": "bold red",
@@ -212,6 +213,6 @@ def _summary(factory: SessionFactory, counts: Counter[str], stats: dict[str, Any
     for rate in online_rate_by_day(factory, "150400/"):
         table.add_row(f"online rate {rate.day}", f"{rate.rate:.1%} of {rate.probes} probes")
     console.print(table)
-    console.print("[bold]Still to come[/bold] (later issues):")
-    for item in STILL_TO_COME:
+    console.print("[bold]Next[/bold], on the same data dir:")
+    for item in NEXT_STEPS:
         console.print(f" • {item}")
