@@ -213,6 +213,6 @@ def _summary(factory: SessionFactory, counts: Counter[str], stats: dict[str, Any
     for rate in online_rate_by_day(factory, "150400/"):
         table.add_row(f"online rate {rate.day}", f"{rate.rate:.1%} of {rate.probes} probes")
     console.print(table)
-    console.print("[bold]Next[/bold], on the same data dir:")
+    console.print("[bold]Next[/bold]:")
     for item in NEXT_STEPS:
         console.print(f" • {item}")
