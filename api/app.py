@@ -29,10 +29,12 @@ from api.routers import (
     auth,
     camera_io,
     cameras,
+    cases,
     departments,
     districts,
     feed,
     health,
+    kpis,
     ops,
     silences,
     snapshots,
@@ -138,6 +140,7 @@ def create_app(
             {"name": "operations", "description": "Liveness, readiness, metrics."},
             {"name": "alerts", "description": "The alert queue and operator actions."},
             {"name": "silences", "description": "Silences and maintenance windows."},
+            {"name": "cases", "description": "Cases: list, audit trail, actions, whistle, KPIs."},
         ],
     )
     app.state.context = context
@@ -151,7 +154,7 @@ def create_app(
         )
     for module in (
         auth, users, districts, camera_io, cameras, snapshots, health, departments, feed,
-        live_routes, alerts, silences,
+        live_routes, alerts, silences, cases, kpis,
     ):  # fmt: skip
         app.include_router(module.router, responses=_error_responses())
     app.include_router(ops.router)

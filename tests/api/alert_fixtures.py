@@ -7,6 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from alerts.cases.opening import open_case_manually
+from alerts.cases.seam import AlertSnapshot
+from alerts.cases.seam import AlertStatus as SnapshotStatus
+from alerts.cases.workflow import Workflow
 from alerts.engine import Engine
 from alerts.models import AlertRow
 from alerts.policy import Policy
@@ -50,3 +54,31 @@ class Alerts:
             else:
                 statement = statement.where(AlertRow.kind == "offline")
             return session.scalars(statement).one()
+
+
+def open_case(
+    db: SessionFactory,
+    workflow: Workflow,
+    alert: AlertRow,
+    now: datetime,
+    *,
+    category: str = "other",
+    actor: str = "operator-a",
+) -> int:
+    """A case opened by hand from a real alert, through the case workflow's own function."""
+    snapshot = AlertSnapshot(
+        alert_id=alert.id,
+        fingerprint=alert.fingerprint,
+        kind="health.fault" if alert.kind == "fault" else f"camera.{alert.kind}",
+        priority="P3",
+        status=SnapshotStatus.FIRING,
+        fired_since=alert.started_at,
+        district_code=alert.district_code,
+        camera_id=alert.camera_id,
+        camera_use="public_security",
+    )
+    outcome = open_case_manually(
+        db, workflow, snapshot, actor=actor, reason="seen on the wall", now=now, category=category
+    )
+    assert outcome.case_id is not None
+    return outcome.case_id
