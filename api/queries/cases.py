@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from alerts.cases.models import Case, CaseAlert, CaseSummons
@@ -66,13 +66,9 @@ def search_cases(
 ) -> tuple[list[Case], bool]:
     statement = select(Case).where(scope.covers(Case.district_path), *_conditions(wanted, now))
     if after is not None:
-        opened_at, case_id = after
-        statement = statement.where(
-            or_(
-                Case.opened_at < opened_at,
-                and_(Case.opened_at == opened_at, Case.id < case_id),
-            )
-        )
+        columns = (Case.opened_at, Case.id)
+        values = (literal(v, c.type) for v, c in zip(after, columns, strict=True))
+        statement = statement.where(tuple_(*columns) < tuple_(*values))
     rows = list(
         session.scalars(statement.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit + 1))
     )

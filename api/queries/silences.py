@@ -34,10 +34,17 @@ def outside(
     return sorted((codes | ids) - inside)
 
 
-def _confined(session: Session, scope: Scope, row: SilenceRow) -> bool:
-    districts = row.matchers.get("districts", [])
-    cameras = row.matchers.get("cameras", [])
-    return bool(districts or cameras) and not outside(session, scope, districts, cameras)
+def _named(row: SilenceRow) -> tuple[list[str], list[str]]:
+    return list(row.matchers.get("districts", [])), list(row.matchers.get("cameras", []))
+
+
+def _confined(rows: Sequence[SilenceRow], strangers: set[str]) -> list[SilenceRow]:
+    kept = []
+    for row in rows:
+        districts, cameras = _named(row)
+        if (districts or cameras) and not strangers.intersection(districts + cameras):
+            kept.append(row)
+    return kept
 
 
 def silences_in_scope(
@@ -52,9 +59,15 @@ def silences_in_scope(
     rows: Sequence[SilenceRow] = session.scalars(
         statement.order_by(SilenceRow.created_at.desc(), SilenceRow.id).limit(10 * limit)
     ).all()
-    return [row for row in rows if _confined(session, scope, row)][:limit]
+    districts = {code for row in rows for code in _named(row)[0]}
+    cameras = {camera for row in rows for camera in _named(row)[1]}
+    strangers = set(outside(session, scope, districts, cameras))
+    return _confined(rows, strangers)[:limit]
 
 
 def silence_in_scope(session: Session, scope: Scope, silence_id: str) -> SilenceRow | None:
     row = session.get(SilenceRow, silence_id)
-    return row if row is not None and _confined(session, scope, row) else None
+    if row is None:
+        return None
+    strangers = set(outside(session, scope, *_named(row)))
+    return row if _confined([row], strangers) else None

@@ -144,6 +144,9 @@ def test_one_alert_with_its_history_and_actions_writing_audit_rows(
     escalated = client.post(f"{base}/escalate", json={"reason": "needs a crew"}, headers=headers)
     assert escalated.status_code == 200, escalated.text
     assert escalated.json()["alert_id"] == alert.id
+    case_id = escalated.json()["case_id"]
+    if case_id is not None:  # the alert service opens the case once wired to cases
+        assert client.get(f"/api/v1/cases/{case_id}", headers=headers).status_code == 200
     detail = client.get(base, headers=tokens.headers("viewer-a")).json()
     assert [a["action"] for a in detail["audit"]] == [
         "acknowledge",
