@@ -3,7 +3,10 @@ filters and keyset pagination, one alert's history, operator actions, silences, 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -255,3 +258,24 @@ def test_silences_lie_inside_the_callers_subtree(
     with made.db() as session:
         actions = [r.action for r in session.scalars(select(AuditRow).order_by(AuditRow.id))]
     assert actions == ["silence", "silence", "silence", "cancel_silence"]
+
+
+def test_escalate_serves_the_alert_service_wired_to_cases(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unit test of the adapter: once `escalate` takes the workflow and returns the case
+    id (the alert service wired to cases), the route passes one and answers the other."""
+    from alerts import actions
+    from api.routers.alerts import _escalate
+
+    context = app.state.context
+    seen: dict[str, Any] = {}
+
+    def wired(factory: Any, actor: str, alert_id: str, reason: str, now: Any, *,
+              workflow: Any) -> int:  # fmt: skip
+        seen.update(actor=actor, alert_id=alert_id, workflow=workflow)
+        return 42
+
+    monkeypatch.setattr(actions, "escalate", wired)
+    assert _escalate(context, "operator-a", "a1", "why", context.clock()) == 42
+    assert seen == {"actor": "operator-a", "alert_id": "a1", "workflow": context.workflow}
