@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
+from alerts.cases.workflow import Workflow, load_workflow
 from api import console_files, live, problems
 from api.auth.access_tokens import signing_key
 from api.context import AppContext, Clock
@@ -24,14 +25,18 @@ from api.live import routes as live_routes
 from api.metrics import ApiMetrics
 from api.routers import (
     V1,
+    alerts,
     auth,
     camera_io,
     cameras,
+    cases,
     departments,
     districts,
     feed,
     health,
+    kpis,
     ops,
+    silences,
     snapshots,
     users,
 )
@@ -84,7 +89,11 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
 
 
 def create_app(
-    settings: Settings, session_factory: SessionFactory, clock: Clock | None = None
+    settings: Settings,
+    session_factory: SessionFactory,
+    clock: Clock | None = None,
+    *,
+    workflow: Workflow | None = None,
 ) -> FastAPI:
     clock = clock or _wall_clock
     context = AppContext(
@@ -98,6 +107,7 @@ def create_app(
             clock, HttpTimeouts(connect_s=3.0, read_s=5.0, total_s=settings.probe_timeout_s)
         ),
         metrics=ApiMetrics(session_factory, clock),
+        workflow=workflow or load_workflow(settings),
     )
 
     @asynccontextmanager
@@ -128,6 +138,9 @@ def create_app(
             {"name": "health", "description": "Camera health now and per day."},
             {"name": "departments", "description": "Departments that handle cases."},
             {"name": "operations", "description": "Liveness, readiness, metrics."},
+            {"name": "alerts", "description": "The alert queue and operator actions."},
+            {"name": "silences", "description": "Silences and maintenance windows."},
+            {"name": "cases", "description": "Cases: list, audit trail, actions, whistle, KPIs."},
         ],
     )
     app.state.context = context
@@ -141,7 +154,7 @@ def create_app(
         )
     for module in (
         auth, users, districts, camera_io, cameras, snapshots, health, departments, feed,
-        live_routes,
+        live_routes, alerts, silences, cases, kpis,
     ):  # fmt: skip
         app.include_router(module.router, responses=_error_responses())
     app.include_router(ops.router)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from alerts.cases.workflow import Workflow
 from config.settings import Settings
 from registry.db import SessionFactory
 from registry.secrets import CredentialCipher
@@ -28,3 +29,4 @@ class AppContext:
     snapshot_limiter: SnapshotLimiter
     snapshot_fetcher: SnapshotFetcher
     metrics: ApiMetrics
+    workflow: Workflow

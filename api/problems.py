@@ -29,6 +29,9 @@ class ProblemType(StrEnum):
     NOT_FOUND = "not-found"
     VALIDATION = "validation"
     CONFLICT = "conflict"
+    ACTION_REFUSED = "action-refused"
+    ILLEGAL_TRANSITION = "illegal-transition"
+    BAD_CURSOR = "bad-cursor"
     LOGIN_FAILED = "login-failed"
     LOCKED_OUT = "locked-out"
     TOKEN_INVALID = "token-invalid"  # noqa: S105 - an error type name
@@ -50,6 +53,9 @@ TITLES = {
     ProblemType.NOT_FOUND: "Not found",
     ProblemType.VALIDATION: "Invalid request",
     ProblemType.CONFLICT: "Conflict",
+    ProblemType.ACTION_REFUSED: "Action refused",
+    ProblemType.ILLEGAL_TRANSITION: "Illegal case transition",
+    ProblemType.BAD_CURSOR: "Bad cursor",
     ProblemType.LOGIN_FAILED: "Login failed",
     ProblemType.LOCKED_OUT: "Account locked",
     ProblemType.TOKEN_INVALID: "Token invalid",

@@ -19,6 +19,12 @@ class Permission(StrEnum):
     DEPARTMENTS_READ = "departments:read"
     DEPARTMENTS_WRITE = "departments:write"
     FEED_READ = "feed:read"
+    ALERTS_READ = "alerts:read"
+    ALERTS_ACT = "alerts:act"
+    SILENCES_WRITE = "silences:write"
+    CASES_READ = "cases:read"
+    CASES_ACT = "cases:act"
+    KPIS_READ = "kpis:read"
     METRICS_READ = "metrics:read"
     TOKENS_MANAGE = "tokens:manage"
     USERS_ADMIN = "users:admin"
@@ -32,15 +38,27 @@ READ = frozenset(
         Permission.SNAPSHOTS_READ,
         Permission.DEPARTMENTS_READ,
         Permission.FEED_READ,
+        Permission.ALERTS_READ,
+        Permission.CASES_READ,
+        Permission.KPIS_READ,
     }
 )
 # Metrics cover the whole fleet, not a subtree: administrators (and their API tokens) only.
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.MAINTAINER: READ | {Permission.CAMERAS_WRITE, Permission.TOKENS_MANAGE},
-    Role.OPERATOR: READ | {Permission.TOKENS_MANAGE},
-    Role.HANDLER: READ | {Permission.TOKENS_MANAGE},
+    # Maintainers plan maintenance windows (silences); operators work the alert queue and
+    # dispatch cases; handlers act on the cases of their own department (checked per case).
+    Role.MAINTAINER: READ
+    | {Permission.CAMERAS_WRITE, Permission.SILENCES_WRITE, Permission.TOKENS_MANAGE},
+    Role.OPERATOR: READ
+    | {
+        Permission.ALERTS_ACT,
+        Permission.SILENCES_WRITE,
+        Permission.CASES_ACT,
+        Permission.TOKENS_MANAGE,
+    },
+    Role.HANDLER: READ | {Permission.CASES_ACT, Permission.TOKENS_MANAGE},
     Role.VIEWER: READ,
 }
 

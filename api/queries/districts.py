@@ -15,6 +15,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Scope
+from api.queries.alerts import open_alerts_by_district
+from api.queries.cases import open_cases_by_district
 from ingest.stores.tables import CameraHealth, CameraHealthDaily
 from registry.models import Camera, District
 
@@ -27,6 +29,8 @@ class NodeCounts:
     offline: int = 0
     probes_today: int = 0
     online_today: int = 0
+    open_alerts: int = 0
+    open_cases: int = 0
 
     def add(self, other: NodeCounts) -> None:
         self.cameras += other.cameras
@@ -35,6 +39,8 @@ class NodeCounts:
         self.offline += other.offline
         self.probes_today += other.probes_today
         self.online_today += other.online_today
+        self.open_alerts += other.open_alerts
+        self.open_cases += other.open_cases
 
     @property
     def unknown(self) -> int:
@@ -114,6 +120,10 @@ def district_nodes(session: Session, scope: Scope, today: date) -> list[Node]:
         .group_by(Camera.district_code)
     ).all():
         own[code].probes_today, own[code].online_today = int(probes or 0), int(online or 0)
+    for code, count in open_alerts_by_district(session, scope).items():
+        own[code].open_alerts = count
+    for code, count in open_cases_by_district(session, scope).items():
+        own[code].open_cases = count
     totals = roll_up(nodes, own, scope.path)
     return [
         Node(n.code, n.name, n.level, n.parent_code, n.path, totals[n.code]) for n in nodes.values()

@@ -37,6 +37,8 @@ def _out(node: Node) -> DistrictNode:
         offline=c.offline,
         unknown=c.unknown,
         online_rate_today=c.online_rate_today,
+        open_alerts=c.open_alerts,
+        open_cases=c.open_cases,
     )
 
 

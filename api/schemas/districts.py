@@ -22,8 +22,8 @@ class DistrictNode(BaseModel):
                     "offline": 6,
                     "unknown": 2,
                     "online_rate_today": 0.94,
-                    "open_alerts": None,
-                    "open_cases": None,
+                    "open_alerts": 3,
+                    "open_cases": 1,
                 }
             ]
         }
@@ -41,8 +41,14 @@ class DistrictNode(BaseModel):
     online_rate_today: float | None = Field(
         description="Online probes / probes today (command-center day); null without probes."
     )
-    open_alerts: int | None = Field(default=None, description="Filled once alerts are served.")
-    open_cases: int | None = Field(default=None, description="Filled once cases are served.")
+    open_alerts: int | None = Field(
+        default=None, description="Firing alerts here and below (a storm group counts once)."
+    )
+    open_cases: int | None = Field(
+        default=None,
+        description="Cases here and below not yet closed (closed, followed up, "
+        "archived are finished).",
+    )
 
 
 class OnlineRateDay(BaseModel):

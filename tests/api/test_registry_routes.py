@@ -30,7 +30,7 @@ def test_district_tree_rolls_up_cameras_and_online_rate(
     assert (township_a["cameras"], township_a["online"]) == (2, 2)
     assert township_a["online_rate_today"] == 0.9
     assert by_code["150402001001"]["cameras"] == 1
-    assert township_a["open_alerts"] is None
+    assert (township_a["open_alerts"], township_a["open_cases"]) == (0, 0)
     one = client.get(f"{V1}/districts/150402", headers=tokens.headers("root")).json()
     assert one["cameras"] == 3
 

@@ -1,0 +1,145 @@
+"""Alerts of a scope: the filtered queue with keyset pagination, one alert, its history.
+
+The order is the alert service's queue order (`alerts.queue.queue`): most urgent first,
+then newest, with the id as the tie-break that makes the key unique. The next page
+starts strictly after the last key shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, literal, select, tuple_
+from sqlalchemy.orm import Session
+
+from alerts import queue
+from alerts.models import AlertEvent, AlertRow, AuditRow
+from api.auth.principal import Scope
+from registry.models import District
+
+AlertKey = tuple[int, datetime, str]
+KEY_SHAPE = (int, datetime, str)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFilter:
+    district_path: str | None = None
+    kind: str | None = None
+    min_priority: int | None = None
+    status: str | None = None
+    acknowledged: bool | None = None
+    silenced: bool | None = None
+    inhibited: bool | None = None
+    since: datetime | None = None
+    queue_only: bool = False
+    """Exactly what `alerts.queue.queue` shows: firing, not inhibited, silenced or acked."""
+
+
+def key_of(row: AlertRow) -> AlertKey:
+    return (row.priority, row.started_at, row.id)
+
+
+def _acked(now: datetime) -> ColumnElement[bool]:
+    return and_(AlertRow.acked_until.is_not(None), AlertRow.acked_until > now)
+
+
+def _after(key: AlertKey) -> ColumnElement[bool]:
+    # A row-value comparison, not the equivalent OR chain: PostgreSQL turns it into one
+    # index range condition (0.6 ms against 170 ms for a page of 300,000 alerts).
+    columns = (AlertRow.priority, AlertRow.started_at, AlertRow.id)
+    values = (literal(v, c.type) for v, c in zip(key, columns, strict=True))
+    return tuple_(*columns) < tuple_(*values)
+
+
+def _conditions(wanted: AlertFilter, now: datetime) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if wanted.district_path is not None:
+        where.append(Scope("", wanted.district_path).covers(District.path))
+    if wanted.kind is not None:
+        where.append(AlertRow.kind == wanted.kind)
+    if wanted.min_priority is not None:
+        where.append(AlertRow.priority >= wanted.min_priority)
+    if wanted.status is not None:
+        where.append(AlertRow.status == wanted.status)
+    if wanted.acknowledged is not None:
+        where.append(_acked(now) if wanted.acknowledged else ~_acked(now))
+    if wanted.silenced is not None:
+        column = AlertRow.silenced_by
+        where.append(column.is_not(None) if wanted.silenced else column.is_(None))
+    if wanted.inhibited is not None:
+        column = AlertRow.inhibited_by
+        where.append(column.is_not(None) if wanted.inhibited else column.is_(None))
+    if wanted.since is not None:
+        where.append(AlertRow.started_at >= wanted.since)
+    if wanted.queue_only:
+        where += [
+            AlertRow.status == "firing",
+            AlertRow.inhibited_by.is_(None),
+            AlertRow.silenced_by.is_(None),
+            ~_acked(now),
+        ]
+    return where
+
+
+def search_alerts(
+    session: Session,
+    scope: Scope,
+    wanted: AlertFilter,
+    now: datetime,
+    after: AlertKey | None,
+    limit: int,
+) -> tuple[list[AlertRow], bool]:
+    """One page in queue order and whether more follow."""
+    statement = (
+        select(AlertRow)
+        .join(District, District.code == AlertRow.district_code)
+        .where(scope.covers(District.path), *_conditions(wanted, now))
+    )
+    if after is not None:
+        statement = statement.where(_after(after))
+    statement = statement.order_by(
+        AlertRow.priority.desc(), AlertRow.started_at.desc(), AlertRow.id.desc()
+    ).limit(limit + 1)
+    rows = list(session.scalars(statement))
+    return rows[:limit], len(rows) > limit
+
+
+def alert_in_scope(session: Session, scope: Scope, alert_id: str) -> AlertRow | None:
+    return session.scalar(
+        select(AlertRow)
+        .join(District, District.code == AlertRow.district_code)
+        .where(AlertRow.id == alert_id, scope.covers(District.path))
+    )
+
+
+def history(
+    session: Session, scope: Scope, alert: AlertRow
+) -> tuple[Sequence[AlertRow], Sequence[AuditRow], Sequence[AlertEvent]]:
+    """(members in scope, audit rows, events) of one alert."""
+    members = queue.members(session, alert.id, limit=1000)
+    visible = set(
+        session.scalars(
+            select(District.code).where(
+                District.code.in_({m.district_code for m in members}), scope.covers(District.path)
+            )
+        )
+    )
+    members = [m for m in members if m.district_code in visible]
+    return members, queue.audit(session, alert.id), queue.events(session, alert, limit=200)
+
+
+def open_alerts_by_district(session: Session, scope: Scope) -> dict[str, int]:
+    """Firing alerts per district code of the scope (not inhibited: a storm counts once)."""
+    rows = session.execute(
+        select(AlertRow.district_code, func.count())
+        .join(District, District.code == AlertRow.district_code)
+        .where(
+            scope.covers(District.path),
+            AlertRow.status == "firing",
+            AlertRow.inhibited_by.is_(None),
+        )
+        .group_by(AlertRow.district_code)
+    ).all()
+    return {code: int(n) for code, n in rows}
