@@ -43,6 +43,7 @@ from bus.events import Event, encode
 from bus.messages import Message, PresenceMessage
 from bus.status import StatusMessage
 from bus.subscriber import DeadLetter
+from registry.changefeed import Announcement, ChangeKind, record_changes
 from registry.db import SessionFactory, transaction
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,28 @@ def _persist(session: Session, changes: Sequence[Change], now: datetime) -> None
     created = [c.after for c in changes if c.before is None]
     updated = [c.after for c in changes if c.before is not None]
     write_alerts(session, created, updated, now)
+    record_changes(session, [_announcement(c) for c in changes if _queue_moved(c)], now)
+
+
+def _queue_moved(change: Change) -> bool:
+    """Did the operators' queue change (an alert shown, hidden, re-ranked or counted anew)?
+    Pending holds and inhibited members of a storm do not move it."""
+    before, after = change.before, change.after
+    if before is None:
+        return after.visible
+    return before.visible != after.visible or (
+        after.visible
+        and (before.priority, before.members, before.status)
+        != (after.priority, after.members, after.status)
+    )
+
+
+def _announcement(change: Change) -> Announcement:
+    alert = change.after
+    payload = {"op": "created" if change.before is None else "changed",
+               "status": str(alert.status), "visible": alert.visible,
+               "priority": alert.priority, "kind": str(alert.kind)}  # fmt: skip
+    return Announcement(ChangeKind.ALERT, alert.district_code, alert.id, payload)
 
 
 class AlertService:

@@ -77,6 +77,45 @@ def record_change(
 
 
 @dataclass(frozen=True, slots=True)
+class Announcement:
+    """One change for `record_changes`: what, where, and what a client needs to know."""
+
+    kind: ChangeKind
+    district_code: str
+    entity_id: str
+    payload: Mapping[str, Any]
+
+
+def record_changes(session: Session, announcements: Sequence[Announcement], now: datetime) -> int:
+    """Add many changes to the caller's transaction with one district lookup; those of a
+    district the registry does not know are left out (a writer's batch must not fail for
+    them). Returns how many were recorded."""
+    codes = {a.district_code for a in announcements}
+    if not codes:
+        return 0
+    paths = dict(
+        session.execute(select(District.code, District.path).where(District.code.in_(codes)))
+        .tuples()
+        .all()
+    )
+    rows = [
+        Change(
+            kind=ChangeKind(a.kind).value,
+            district_code=a.district_code,
+            district_path=paths[a.district_code],
+            entity_id=a.entity_id,
+            payload=dict(a.payload),
+            created_at=now,
+        )
+        for a in announcements
+        if a.district_code in paths
+    ]
+    session.add_all(rows)
+    session.flush()
+    return len(rows)
+
+
+@dataclass(frozen=True, slots=True)
 class FeedBounds:
     oldest_id: int | None
     newest_id: int

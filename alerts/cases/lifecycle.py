@@ -25,6 +25,7 @@ from alerts.cases.vocabulary import (
     Supervision,
 )
 from alerts.cases.workflow import StageClock, Workflow
+from registry.changefeed import Announcement, ChangeKind, record_changes
 
 A = CaseAction
 
@@ -58,6 +59,12 @@ def record(
         data=data or {},
     )
     session.add(row)
+    # Pushed to the console's case board in the same transaction (alert links are many
+    # in a storm and change nothing a handler sees).
+    if action is not CaseAction.LINK_ALERT:
+        payload = {"op": str(action), "status": case.status, "actor": actor}
+        announcement = Announcement(ChangeKind.CASE, case.district_code, str(case.id), payload)
+        record_changes(session, [announcement], now)
     return row
 
 

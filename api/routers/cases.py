@@ -52,8 +52,6 @@ from api.schemas.cases import (
 )
 from api.schemas.problem import Problem
 from registry.auth_tables import Role
-from registry.changefeed import ChangeKind, record_change
-from registry.db import transaction
 from registry.models import Department
 
 router = APIRouter(prefix=f"{V1}/cases", tags=["cases"])
@@ -91,18 +89,6 @@ def _visible(context: AppContext, principal: Principal, case_id: int) -> Case:
     if case is None:
         raise not_found("case")
     return case
-
-
-def _announce(context: AppContext, case: Case, op: str, now: datetime) -> None:
-    with transaction(context.factory) as session:
-        record_change(
-            session,
-            kind=ChangeKind.CASE,
-            district_code=case.district_code,
-            entity_id=str(case.id),
-            payload={"op": op, "status": case.status},
-            now=now,
-        )
 
 
 @router.get("", response_model=CasePage, summary="Cases of your subtree, newest first")
@@ -235,7 +221,6 @@ def act(
         )
     except CaseError as exc:
         raise case_error(exc) from None
-    _announce(context, commands.get_case(context.factory, case_id), str(move), now)
     session.rollback()
     return get_case(case_id, principal, context, session, now)
 
@@ -254,7 +239,7 @@ def summon(
     context: ContextDep,
     now: NowDep,
 ) -> Whistled:
-    case = _visible(context, principal, case_id)
+    _visible(context, principal, case_id)  # 404 outside the caller's subtree
     if principal.role == Role.HANDLER:
         raise ProblemError(ProblemType.FORBIDDEN, 403, "the command center blows the whistle")
     departments = [(d.department_id, WhistleRole(d.role)) for d in body.departments]
@@ -270,7 +255,6 @@ def summon(
         )
     except CaseError as exc:
         raise case_error(exc) from None
-    _announce(context, case, "whistle", now)
     return Whistled(summons_ids=ids)
 
 
@@ -288,7 +272,7 @@ def report_in(
     session: SessionDep,
     now: NowDep,
 ) -> CheckedIn:
-    case = _visible(context, principal, case_id)
+    _visible(context, principal, case_id)  # 404 outside the caller's subtree
     department = body.department_id or principal.department_id
     if department is None:
         raise ProblemError(ProblemType.VALIDATION, 422, "name the department checking in")
@@ -303,5 +287,4 @@ def report_in(
         state = check_in(context.factory, case_id, department, actor=principal.username, now=now)
     except CaseError as exc:
         raise case_error(exc) from None
-    _announce(context, case, "check_in", now)
     return CheckedIn(department_id=department, state=str(state))
