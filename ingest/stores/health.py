@@ -14,10 +14,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bus.vocabulary import CameraStatus
 from ingest.probing.state import ProbeState
 from ingest.stores.tables import CameraHealth, CameraHealthDaily
+from registry.changefeed import Announcement, ChangeKind, record_changes
 from registry.db import SessionFactory, transaction
 from registry.models import Camera, District
 from registry.tree import path_range
@@ -47,6 +49,29 @@ class HealthRecord:
 class HealthBatch:
     latest: dict[str, HealthRecord]
     counts: Counter[tuple[str, date, str]]
+
+
+def _status_moves(session: Session, latest: dict[str, HealthRecord]) -> list[Announcement]:
+    """Cameras whose status or set of faults differs from what is stored: what the
+    console's live pages are pushed (one query per batch, not per camera)."""
+    stored = {
+        camera_id: (district, status, faults)
+        for camera_id, district, status, faults in session.execute(
+            select(Camera.id, Camera.district_code, CameraHealth.status, CameraHealth.faults)
+            .outerjoin(CameraHealth, CameraHealth.camera_id == Camera.id)
+            .where(Camera.id.in_(latest))
+        ).tuples()
+    }
+    moves = []
+    for camera_id, record in latest.items():
+        if camera_id not in stored:
+            continue
+        district, status, faults = stored[camera_id]
+        now_faults = sorted(record.fault_details)
+        if (status, sorted(faults or {})) != (record.state.status.value, now_faults):
+            payload = {"status": record.state.status.value, "faults": now_faults}
+            moves.append(Announcement(ChangeKind.CAMERA, district, camera_id, payload))
+    return moves
 
 
 class HealthWriter:
@@ -98,7 +123,11 @@ class HealthWriter:
             )
             row[kind] += n
         with transaction(self.factory) as session:
+            moved = _status_moves(session, batch.latest)
             upsert(session, CameraHealth, state_rows, ["camera_id"], _STATE_COLUMNS)
+            if moved:
+                latest = max(record.probed_at for record in batch.latest.values())
+                record_changes(session, moved, latest)
             upsert(
                 session,
                 CameraHealthDaily,

@@ -7,6 +7,7 @@ from bus.vocabulary import CameraStatus
 from ingest.probing.state import ProbeState
 from ingest.stores.health import HealthRecord, HealthWriter, online_rate_by_day
 from ingest.stores.tables import CameraHealth
+from registry.changefeed import Change
 from registry.db import SessionFactory
 from registry.importer import import_cameras, import_districts
 from registry.records import read_records
@@ -82,3 +83,28 @@ def test_a_batch_that_failed_is_merged_into_the_next(db: SessionFactory, tmp_pat
         assert row.status == "offline"
     (rate,) = online_rate_by_day(db, "150400/")
     assert (rate.probes, rate.online) == (2, 1)
+
+
+def test_status_and_fault_moves_are_pushed_once_and_repeats_are_not(
+    db: SessionFactory, tmp_path: Path
+) -> None:
+    _league(db, tmp_path)
+    writer = HealthWriter(db, "w1")
+
+    def pushed() -> list[tuple[str, dict[str, object]]]:
+        with db() as session:
+            rows = session.scalars(select(Change).order_by(Change.id)).all()
+            return [(r.entity_id, dict(r.payload)) for r in rows if r.kind == "camera"]
+
+    writer.add(_record("a", DAY1, CameraStatus.ONLINE))
+    writer.flush()
+    writer.add(_record("a", DAY1 + timedelta(minutes=1), CameraStatus.ONLINE))
+    writer.flush()
+    writer.add(
+        _record("a", DAY1 + timedelta(minutes=2), CameraStatus.DEGRADED, frozenset({"BLURRED"}))
+    )
+    writer.flush()
+    assert pushed() == [
+        ("a", {"status": "online", "faults": []}),
+        ("a", {"status": "degraded", "faults": ["BLURRED"]}),
+    ]
