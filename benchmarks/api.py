@@ -22,6 +22,7 @@ from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select
 
+from alerts.models import AlertRow
 from api.app import create_app
 from api.auth import access_tokens
 from config.settings import Settings
@@ -64,6 +65,70 @@ def _health(factory: Any, now: datetime, seed: int = 7) -> None:
             )  # fmt: skip
         session.execute(insert(CameraHealth), current)
         session.execute(insert(CameraHealthDaily), daily)
+
+
+QUEUE_PAGE = 50
+DEEP_ROWS = 10_000
+
+
+def _alerts(factory: Any, cameras: list[tuple[str, str]], count: int, now: datetime) -> None:
+    """`count` alert rows over the league's cameras, a tenth of them firing: the table a
+    busy hub has after months (bulk Core inserts, as the service's own store writes)."""
+    rng = random.Random(5)
+    kinds = ("offline", "fault", "auth")
+    chunk: list[dict[str, Any]] = []
+    with transaction(factory) as session:
+        for n in range(count):
+            camera_id, district = cameras[n % len(cameras)]
+            started = now - timedelta(seconds=rng.randrange(0, 180 * 86_400))
+            firing = rng.random() < 0.1
+            kind = kinds[n % 3]
+            chunk.append({
+                "id": f"{n:032x}", "fingerprint": f"{kind}:camera:{camera_id}:{n}", "kind": kind,
+                "scope": "camera", "subject": camera_id, "code": None, "district_code": district,
+                "camera_id": camera_id, "group_district": None, "uplink": None,
+                "status": "firing" if firing else "resolved", "started_at": started,
+                "last_seen_at": started, "last_ts": started,
+                "resolved_at": None if firing else started + timedelta(minutes=30),
+                "count": 1, "flapping": False, "changes": [], "clear_since": None,
+                "visible_at": started, "inhibited_by": None, "silenced_by": None,
+                "priority": rng.randrange(0, 100), "severity": "minor", "summary": kind,
+                "members": 0, "total": 0, "previous_id": None, "revision": 1, "updated_at": now,
+            })  # fmt: skip
+            if len(chunk) == 20_000:
+                session.execute(insert(AlertRow), chunk)
+                chunk = []
+        if chunk:
+            session.execute(insert(AlertRow), chunk)
+
+
+def _queue_pages(client: TestClient, headers: dict[str, str], requests: int) -> dict[str, float]:
+    """p99 of the first page, and of a page DEEP_ROWS rows deep reached by its cursor."""
+    first = _timed(client, [f"/api/v1/alerts?limit={QUEUE_PAGE}"] * requests, headers)
+    cursor = None
+    for _ in range(DEEP_ROWS // QUEUE_PAGE):
+        query = f"/api/v1/alerts?limit={QUEUE_PAGE}" + (f"&cursor={cursor}" if cursor else "")
+        cursor = client.get(query, headers=headers).json()["next_cursor"]
+    deep = _timed(client, [f"/api/v1/alerts?limit={QUEUE_PAGE}&cursor={cursor}"] * requests,
+                  headers)  # fmt: skip
+    return {"first_p99_ms": first["p99_ms"], "deep_p99_ms": deep["p99_ms"]}
+
+
+def _offset_deep_ms(factory: Any, requests: int) -> float:
+    """The baseline: the same deep page by OFFSET, p99 over `requests` runs."""
+    times = []
+    statement = (
+        select(AlertRow)
+        .order_by(AlertRow.priority.desc(), AlertRow.started_at.desc(), AlertRow.id.desc())
+        .offset(DEEP_ROWS)
+        .limit(QUEUE_PAGE)
+    )
+    with factory() as session:
+        for _ in range(requests):
+            started = time.perf_counter()
+            session.scalars(statement).all()
+            times.append((time.perf_counter() - started) * 1000)
+    return percentile(times, 0.99)
 
 
 def _user(factory: Any, name: str, role: Role, district: str, now: datetime) -> int:
@@ -114,7 +179,7 @@ def _fernet_us() -> tuple[float, float]:
 
 def run(
     cameras: int = 43_000, requests: int = 60, database_url: str | None = None,
-    report: Report = print,
+    report: Report = print, alerts: int = 0,
 ) -> dict[str, Any]:  # fmt: skip
     now = datetime.now(UTC)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
@@ -133,12 +198,20 @@ def run(
                 township = session.scalar(
                     select(District.code).where(District.level == 3).order_by(District.code)
                 )
-                ids = list(session.scalars(select(Camera.id).order_by(Camera.id)))
+                located = (
+                    session.execute(select(Camera.id, Camera.district_code).order_by(Camera.id))
+                    .tuples()
+                    .all()
+                )
+                ids = [camera_id for camera_id, _ in located]
                 districts = int(session.scalar(select(func.count()).select_from(District)) or 0)
             assert root is not None
             assert township is not None
             admin = _user(factory, "bench-admin", Role.ADMIN, root, now)
             handler = _user(factory, "bench-handler", Role.HANDLER, township, now)
+            if alerts:
+                report(f"{alerts:,} alerts …")
+                _alerts(factory, list(located), alerts, now)
             app = create_app(Settings(data_dir=folder / "data"), factory, lambda: now)
             key = app.state.context.signing_key
 
@@ -164,6 +237,11 @@ def run(
                 picks = [f"/api/v1/cameras/{rng.choice(ids)}" for _ in range(requests)]
                 get_admin = _timed(client, picks, auth(admin))
                 report(f"one camera by id, league admin: {get_admin}")
+                queue = _queue_pages(client, auth(admin), requests) if alerts else {}
+                offset_ms = _offset_deep_ms(factory, requests) if alerts else 0.0
+                if alerts:
+                    report(f"alert queue, league admin: {queue}; the deep page by OFFSET, "
+                           f"database alone: p99 {offset_ms:.1f} ms")  # fmt: skip
             engine.dispose()
     encrypt_us, decrypt_us = _fernet_us()
     report(f"Fernet per camera password: encrypt {encrypt_us:.1f} µs, decrypt {decrypt_us:.1f} µs")
@@ -180,4 +258,9 @@ def run(
         "camera_get_p99_ms": round(get_admin["p99_ms"], 2),
         "fernet_encrypt_us": round(encrypt_us, 1),
         "fernet_decrypt_us": round(decrypt_us, 1),
+        "alerts": alerts,
+        "queue_p99_ms": round(queue.get("first_p99_ms", 0.0), 2),
+        "queue_deep_p99_ms": round(queue.get("deep_p99_ms", 0.0), 2),
+        "baseline_offset_deep_p99_ms": round(offset_ms, 2),
+        "ws_clients": 0,  # not measured yet
     }

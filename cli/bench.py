@@ -55,11 +55,15 @@ def api_command(
     ] = 43_000,
     requests: Annotated[int, typer.Option(min=10, help="Requests timed per kind.")] = 60,
     database_url: DatabaseUrl = None,
+    alerts: Annotated[
+        int, typer.Option(min=0, help="Alerts in the table for the queue figures (0: skip).")
+    ] = 0,
 ) -> None:
     """API latency: district roll-ups against a count per node, camera search and reads."""
     from benchmarks import api
 
-    emit(api.run(cameras=cameras, requests=requests, database_url=database_url, report=typer.echo))
+    emit(api.run(cameras=cameras, requests=requests, database_url=database_url,
+                 report=typer.echo, alerts=alerts))  # fmt: skip
 
 
 @app.command("analysis")
