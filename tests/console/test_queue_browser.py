@@ -31,15 +31,15 @@ pytestmark = [
 SIZES = ((1920, 1080), (1366, 768))
 
 
-def _production_alerts(db: SessionFactory) -> Alerts:
+def _production_alerts(db: SessionFactory, **policy: Any) -> Alerts:
     """`Alerts` whose engine ranks with the shipped priority rules (a key site's offline
     camera is major), so the queue's high-priority cue has something to announce."""
     alerts = Alerts(db, FakeClock(datetime.now(UTC)))
     with db() as session:
         topology = load_topology(session, 3)
     rules = load_rules(REPO / "config" / "alert_priorities.yaml", "Asia/Shanghai")
-    policy = Policy(hold_s=0, group_hold_s=0)
-    alerts.service = AlertService(db, lambda: Engine(policy, topology, rules=rules), alerts.clock)
+    settings = Policy(hold_s=0, group_hold_s=0, **policy)
+    alerts.service = AlertService(db, lambda: Engine(settings, topology, rules=rules), alerts.clock)
     alerts.service.load()
     return alerts
 
@@ -137,3 +137,38 @@ def test_an_alert_reaches_its_township_live_and_becomes_a_case(
         page_a.goto(f"{server.url}/console/#/kpis")
         page_a.wait_for_selector("[data-testid=kpi-online] canvas")
         screenshot(page_a, f"kpis-zh-{width}x{height}")
+
+
+def test_a_storm_is_one_row_that_expands_to_its_members_and_filters_survive_reload(
+    browser: Browser, serve: Any, console_data: SessionFactory
+) -> None:
+    server: LiveServer = serve(console_data)
+    page = browser.page(1366, 768)
+    login(page, server.url, "operator-a")
+    page.goto(f"{server.url}/console/#/queue?kind=group_offline")
+    page.wait_for_selector("h1:text('告警队列')")
+    alerts = _production_alerts(console_data, group_min_count=2)
+    alerts.offline("cam-a1")
+    alerts.offline("cam-a2")
+    alerts.service.tick()  # the group forms on the service's tick
+    storm = page.locator("tr.storm").first
+    storm.wait_for()
+    assert _queue_ids(page) == {storm.get_attribute("data-alert")}  # members are inhibited
+    assert "台摄像机离线" in storm.inner_text()
+    storm.locator("[data-testid=expand]").click()
+    page.wait_for_selector("tr.member")
+    members = page.locator("tr.member").all_inner_texts()
+    assert any("cam-a1" in m for m in members)
+    assert any("cam-a2" in m for m in members)
+    screenshot(page, "queue-storm-zh-1366x768")
+
+    page.select_option("[data-testid=filter-district]", "150402001")
+    page.reload()  # the filters are in the URL
+    page.wait_for_selector("tr.storm")
+    assert page.locator("[data-testid=filter-kind]").input_value() == "group_offline"
+    assert page.locator("[data-testid=filter-district]").input_value() == "150402001"
+    page.select_option("[data-testid=language]", "en")
+    page.wait_for_selector("h1:text('Alert queue')")
+    assert "cameras offline" in page.locator("tr.storm").inner_text()
+    page.select_option("[data-testid=filter-kind]", "fault")
+    page.wait_for_selector("text=No alert needs action")

@@ -136,7 +136,9 @@ export async function render(main, { params, isCurrent }) {
     );
   }
 
-  function what(alert) {
+  function what(alert, member) {
+    const storm = t('queue.storm', { n: alert.members, m: alert.total ?? alert.members });
+    if (alert.members > 0 && member) return h('span', {}, storm, alert.uplink ? ` · ${alert.uplink}` : '');
     if (alert.members > 0) {
       const toggle = h(
         'button',
@@ -144,7 +146,7 @@ export async function render(main, { params, isCurrent }) {
           onclick: () => { expanded.has(alert.id) ? expanded.delete(alert.id) : expanded.add(alert.id); draw(); } },
         expanded.has(alert.id) ? '▾' : '▸',
       );
-      return h('span', {}, toggle, ' ', t('queue.storm', { n: alert.members, m: alert.total ?? alert.members }));
+      return h('span', {}, toggle, ' ', storm, alert.uplink ? ` · ${alert.uplink}` : '');
     }
     return h('span', {}, kindLabel(alert.kind), alert.code ? ` · ${alert.code}` : '', alert.camera_id ? ` · ${alert.camera_id}` : '');
   }
@@ -154,7 +156,7 @@ export async function render(main, { params, isCurrent }) {
       'tr',
       { 'data-alert': alert.id, class: member ? 'member' : alert.members > 0 ? 'storm' : '' },
       h('td', {}, severityBadge(alert)),
-      h('td', {}, member ? h('span', { class: 'muted' }, '↳ ') : '', what(alert)),
+      h('td', {}, member ? h('span', { class: 'muted' }, '↳ ') : '', what(alert, member)),
       h('td', {}, districtName(alert.district_code)),
       h('td', { class: 'nowrap' }, formatDateTime(alert.started_at)),
       h('td', { class: 'nowrap' }, formatDuration(alert.started_at)),
