@@ -101,7 +101,11 @@ def test_an_alert_reaches_its_township_live_and_becomes_a_case(
     case_url = page_a.url
     assert "#/cases/" in case_url
     assert "桥北镇" in page_a.content()
-    assert page_a.locator("[data-testid=next-actions] button").count() >= 1
+    # The next allowed action, as its button: accept (a note is optional).
+    page_a.click("[data-testid=next-actions] button[data-action=accept]")
+    _answer(page_a, reason="accepted at the wall")
+    page_a.wait_for_selector("[data-testid=case-status]:text('已受理')")
+    assert page_a.locator("[data-testid=case-history] li").count() == 3
 
     # Township B never sees it: not in its queue, not by the alert's or the case's address.
     page_b.reload()
