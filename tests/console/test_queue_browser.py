@@ -6,23 +6,30 @@ screenshots at two window sizes."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import update
 
+from alerts.app import start_alerts
 from alerts.engine import Engine
 from alerts.policy import Policy
 from alerts.priorities import load_rules
 from alerts.service import AlertService
 from alerts.topology import load_topology
+from bus.events import encode
+from config.settings import Settings
 from registry.db import SessionFactory, transaction
 from registry.models import Camera
+from tests.alerts.helpers import Producer
+from tests.alerts.test_consumer import Publisher
 from tests.api.alert_fixtures import Alerts
 from tests.api.conftest import FakeClock
 from tests.conftest import REPO
-from tests.console.conftest import Browser, LiveServer, login, screenshot
+from tests.console.conftest import CAMERAS, Browser, LiveServer, login, screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -176,3 +183,38 @@ def test_a_storm_is_one_row_that_expands_to_its_members_and_filters_survive_relo
     assert "cameras offline" in page.locator("tr.storm").inner_text()
     page.select_option("[data-testid=filter-kind]", "fault")
     page.wait_for_selector("text=No alert needs action")
+
+
+def test_an_event_published_on_the_broker_reaches_the_queue_through_the_alert_consumer(
+    browser: Browser, serve: Any, console_data: SessionFactory, mqtt_url: str, tmp_path: Path
+) -> None:
+    """The whole path: an ingest-shaped event on the broker, `gridwatch alerts`' consumer
+    (`start_alerts`, real clock), its change-feed row, the API's WebSocket, the page."""
+    prefix = f"gwc{uuid.uuid4().hex[:10]}"
+    config = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path / "alerts",
+        topic_prefix=prefix,
+        alerts_consumer_id=prefix,
+        alerts_hold_s=0,
+        alerts_case_tick_s=3600,
+    )
+    running = start_alerts(config, console_data, mqtt_url)
+    publisher = Publisher(mqtt_url)
+    try:
+        server: LiveServer = serve(console_data)
+        page_a, page_b = browser.page(), browser.page(1366, 768)
+        login(page_a, server.url, "operator-a")
+        login(page_b, server.url, "operator-b")
+        assert _queue_ids(page_a) == set()
+        producer = Producer(district_of={cid: d for cid, (d, _, _) in CAMERAS.items()})
+        event = producer.offline("cam-a1", datetime.now(UTC))
+        publisher.send(event.topic(prefix), encode(event))
+        row = page_a.locator("[data-testid=alert-queue] tbody tr[data-alert]")
+        row.first.wait_for(timeout=30_000)
+        assert "cam-a1" in row.first.inner_text()
+        page_b.reload()
+        assert _queue_ids(page_b) == set()
+    finally:
+        publisher.close()
+        running.stop()
