@@ -148,6 +148,9 @@ def test_an_alert_reaches_its_township_live_and_becomes_a_case(
         page_a.goto(f"{server.url}/console/#/kpis")
         page_a.wait_for_selector("[data-testid=kpi-online] canvas")
         screenshot(page_a, f"kpis-zh-{width}x{height}")
+    page_a.select_option("[data-testid=kpi-days]", "7")
+    page_a.wait_for_selector("text=近 7 天立案的工单")
+    assert page_a.locator("[data-testid=kpi-opened]").inner_text().startswith("1")
 
 
 def test_a_storm_is_one_row_that_expands_to_its_members_and_filters_survive_reload(

@@ -6,7 +6,7 @@ import { h } from '../dom.js';
 import { loadTree } from '../districts-tree.js';
 import { formatNumber, formatPercent, t } from '../i18n.js';
 import { districtRateChart, rateGauges } from '../kpi-charts.js';
-import { replaceParams } from '../router.js';
+import { go } from '../router.js';
 
 function hours(seconds) {
   return seconds === null || seconds === undefined ? '—' : t('kpi.hours', { h: formatNumber(Math.round(seconds / 360) / 10) });
@@ -28,7 +28,7 @@ export async function render(main, { params, isCurrent }) {
       h('p', { class: 'muted' }, t('kpi.hint', { days }))),
     h('div', { class: 'filters' },
       h('label', {}, t('kpi.period'),
-        h('select', { 'data-testid': 'kpi-days', onchange: (e) => { replaceParams({ days: e.target.value }); location.reload(); } },
+        h('select', { 'data-testid': 'kpi-days', onchange: (e) => go('/kpis', { days: e.target.value }) },
           ['7', '30', '90'].map((d) => h('option', { value: d, selected: d === days }, t('kpi.days', { d })))))),
     h('div', { class: 'tiles' },
       tile('kpi.opened', formatNumber(k.opened), 'kpi-opened'),

@@ -63,6 +63,25 @@ export async function render(main, { params, isCurrent }) {
     await draw();
   }
 
+  // Changes come in bursts: one fetch at a time, and one more after it if any arrived
+  // meanwhile, so an older answer never overwrites a newer one.
+  let running = null;
+  let again = false;
+  function refresh() {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = load().finally(() => {
+      running = null;
+      if (again) {
+        again = false;
+        refresh();
+      }
+    });
+    return running;
+  }
+
   function say(message, link) {
     notice.replaceChildren(message, link ? ' ' : '', link ?? '');
     notice.hidden = false;
@@ -82,7 +101,7 @@ export async function render(main, { params, isCurrent }) {
     } catch (error) {
       say(t('common.error', { detail: error.message }));
     }
-    await load();
+    await refresh();
   }
 
   async function acknowledge(alert) {
@@ -185,7 +204,7 @@ export async function render(main, { params, isCurrent }) {
       filter[name] = element.value;
       replaceParams(filter);
       seen = null;
-      load();
+      refresh();
     });
     return element;
   }
@@ -222,8 +241,12 @@ export async function render(main, { params, isCurrent }) {
       more,
     ),
   );
-  const stop = subscribe(['alert'], { onChange: () => load(), onResync: () => load() });
+  const stop = subscribe(['alert'], { onChange: refresh, onResync: refresh });
+  // An acknowledgement or silence that runs out brings an alert back without any change
+  // on the feed: look again every minute.
+  const timer = setInterval(refresh, 60000);
   return () => {
+    clearInterval(timer);
     stop();
     cue.dispose();
   };
