@@ -10,7 +10,11 @@ export function ask(title, fields) {
     const inputs = fields.map((f) => {
       const attrs = { name: f.name, required: f.required ?? false, 'data-testid': `ask-${f.name}` };
       if (f.type === 'select') {
-        return h('select', attrs, f.options.map(([v, l]) => h('option', { value: v, selected: v === f.value }, l)));
+        return h(
+          'select',
+          attrs,
+          f.options.map(([v, l]) => h('option', { value: v, selected: v === f.value }, l)),
+        );
       }
       if (f.type === 'textarea') return h('textarea', { ...attrs, rows: 3 }, f.value ?? '');
       return h('input', { ...attrs, value: f.value ?? '' });
@@ -26,9 +30,22 @@ export function ask(title, fields) {
         h(
           'div',
           { class: 'ask-buttons' },
-          h('button', { type: 'button', class: 'ghost', value: 'cancel', 'data-testid': 'ask-cancel',
-            onclick: () => dialog.close('cancel') }, t('common.cancel')),
-          h('button', { type: 'submit', class: 'primary', value: 'ok', 'data-testid': 'ask-ok' }, t('common.ok')),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'ghost',
+              value: 'cancel',
+              'data-testid': 'ask-cancel',
+              onclick: () => dialog.close('cancel'),
+            },
+            t('common.cancel'),
+          ),
+          h(
+            'button',
+            { type: 'submit', class: 'primary', value: 'ok', 'data-testid': 'ask-ok' },
+            t('common.ok'),
+          ),
         ),
       ),
     );

@@ -18,15 +18,29 @@ function actionLabel(action) {
 async function askFor(next, departments) {
   const fields = [];
   if (next.needs_department) {
-    fields.push({ name: 'department_id', label: t('case.department'), type: 'select', required: true,
-      options: departments.map((d) => [d.id, d.name]) });
+    fields.push({
+      name: 'department_id',
+      label: t('case.department'),
+      type: 'select',
+      required: true,
+      options: departments.map((d) => [d.id, d.name]),
+    });
   }
   if (next.needs_extension) {
-    fields.push({ name: 'extension_h', label: t('case.extensionHours'), type: 'select', value: '8',
-      options: ['4', '8', '16', '40'].map((n) => [n, t('duration.hours', { h: n })]) });
+    fields.push({
+      name: 'extension_h',
+      label: t('case.extensionHours'),
+      type: 'select',
+      value: '8',
+      options: ['4', '8', '16', '40'].map((n) => [n, t('duration.hours', { h: n })]),
+    });
   }
-  fields.push({ name: 'reason', label: next.requires_reason ? t('case.reason') : t('case.noteOptional'),
-    type: 'textarea', required: next.requires_reason });
+  fields.push({
+    name: 'reason',
+    label: next.requires_reason ? t('case.reason') : t('case.noteOptional'),
+    type: 'textarea',
+    required: next.requires_reason,
+  });
   const values = await ask(actionLabel(next.action), fields);
   if (!values) return null;
   const body = {};
@@ -62,41 +76,84 @@ export async function render(main, { args, isCurrent }) {
     if (!isCurrent()) return;
     const fact = (key, value) => [h('dt', {}, t(key)), h('dd', {}, value)];
     main.replaceChildren(
-      h('div', { class: 'page-head' },
+      h(
+        'div',
+        { class: 'page-head' },
         h('p', {}, h('a', { href: href('/cases') }, `← ${t('cases.title')}`)),
-        h('h1', { 'data-testid': 'case-title' }, `#${c.id} ${c.title}`, c.supervision === 'none' ? '' : supervisionFlag(c.supervision))),
+        h(
+          'h1',
+          { 'data-testid': 'case-title' },
+          `#${c.id} ${c.title}`,
+          c.supervision === 'none' ? '' : supervisionFlag(c.supervision),
+        ),
+      ),
       message,
-      h('div', { class: 'split' },
-        h('section', { class: 'panel' },
+      h(
+        'div',
+        { class: 'split' },
+        h(
+          'section',
+          { class: 'panel' },
           h('h2', {}, t('case.facts')),
-          h('dl', { class: 'facts' },
+          h(
+            'dl',
+            { class: 'facts' },
             fact('cases.status', h('span', { 'data-testid': 'case-status' }, t(`caseStatus.${c.status}`))),
             fact('cases.stage', stageLabel(c.stage)),
             fact('cases.deadline', countdown(c)),
             fact('cases.priority', c.priority),
             fact('cameras.district', districtName(c.district_code)),
             fact('case.department', deptName(c.department_id)),
-            fact('case.camera', c.camera_id ?? (c.is_group ? t('case.cameras', { n: c.cameras_affected }) : '—')),
+            fact(
+              'case.camera',
+              c.camera_id ?? (c.is_group ? t('case.cameras', { n: c.cameras_affected }) : '—'),
+            ),
             fact('cases.opened', `${formatDateTime(c.opened_at)} · ${c.opened_by}`),
             fact('case.alerts', c.alerts.length ? c.alerts.join(', ') : '—'),
           ),
           h('h2', { class: 'spaced' }, t('case.next')),
-          h('div', { class: 'case-actions', 'data-testid': 'next-actions' },
+          h(
+            'div',
+            { class: 'case-actions', 'data-testid': 'next-actions' },
             c.next_actions.length
               ? c.next_actions.map((next, i) =>
-                  h('button', { type: 'button', class: i === 0 ? 'primary' : '', 'data-action': next.action,
-                    onclick: () => act(next) }, actionLabel(next.action), next.requires_reason ? ' …' : ''))
-              : h('p', { class: 'muted' }, t('case.noActions'))),
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: i === 0 ? 'primary' : '',
+                      'data-action': next.action,
+                      onclick: () => act(next),
+                    },
+                    actionLabel(next.action),
+                    next.requires_reason ? ' …' : '',
+                  ),
+                )
+              : h('p', { class: 'muted' }, t('case.noActions')),
+          ),
         ),
-        h('section', { class: 'panel' },
+        h(
+          'section',
+          { class: 'panel' },
           h('h2', {}, t('case.history')),
-          h('ol', { class: 'history', 'data-testid': 'case-history' },
+          h(
+            'ol',
+            { class: 'history', 'data-testid': 'case-history' },
             c.history.map((e) =>
-              h('li', {},
-                h('span', { class: 'nowrap muted' }, formatDateTime(e.at)), ' ',
-                h('strong', {}, actionLabel(e.action)), ' · ', e.actor,
-                e.from_status === e.to_status ? '' : ` · ${e.from_status ? `${t(`caseStatus.${e.from_status}`)} ` : ''}→ ${t(`caseStatus.${e.to_status}`)}`,
-                e.reason ? h('div', { class: 'muted' }, e.reason) : '')),
+              h(
+                'li',
+                {},
+                h('span', { class: 'nowrap muted' }, formatDateTime(e.at)),
+                ' ',
+                h('strong', {}, actionLabel(e.action)),
+                ' · ',
+                e.actor,
+                e.from_status === e.to_status
+                  ? ''
+                  : ` · ${e.from_status ? `${t(`caseStatus.${e.from_status}`)} ` : ''}→ ${t(`caseStatus.${e.to_status}`)}`,
+                e.reason ? h('div', { class: 'muted' }, e.reason) : '',
+              ),
+            ),
           ),
         ),
       ),
@@ -104,7 +161,9 @@ export async function render(main, { args, isCurrent }) {
   }
 
   await draw();
-  const stop = subscribe(['case'], { onChange: (change) => String(change.entity_id) === String(id) && draw() });
+  const stop = subscribe(['case'], {
+    onChange: (change) => String(change.entity_id) === String(id) && draw(),
+  });
   const timer = setInterval(() => tick(main), 30000);
   return () => {
     stop();

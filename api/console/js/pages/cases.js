@@ -88,17 +88,40 @@ export async function render(main, { params, isCurrent }) {
             h('td', { class: 'nowrap' }, formatDateTime(c.opened_at)),
           ),
         )
-      : [h('tr', {}, h('td', { colspan: 9, class: 'muted' }, t(tab === 'department' && !department ? 'cases.noDepartment' : 'cases.empty')))],
+      : [
+          h(
+            'tr',
+            {},
+            h(
+              'td',
+              { colspan: 9, class: 'muted' },
+              t(tab === 'department' && !department ? 'cases.noDepartment' : 'cases.empty'),
+            ),
+          ),
+        ],
   );
   main.replaceChildren(
-    h('div', { class: 'page-head' }, h('h1', {}, t('cases.title')), h('p', { class: 'muted' }, t('cases.hint'))),
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', {}, t('cases.title')),
+      h('p', { class: 'muted' }, t('cases.hint')),
+    ),
     h(
       'div',
       { class: 'tabs', role: 'tablist' },
       TABS.map((name) =>
-        h('a', { href: href('/cases', { tab: name === 'all' ? '' : name }), role: 'tab',
-          class: name === tab ? 'active' : '', 'aria-selected': String(name === tab), 'data-tab': name },
-          t(`cases.tab.${name}`)),
+        h(
+          'a',
+          {
+            href: href('/cases', { tab: name === 'all' ? '' : name }),
+            role: 'tab',
+            class: name === tab ? 'active' : '',
+            'aria-selected': String(name === tab),
+            'data-tab': name,
+          },
+          t(`cases.tab.${name}`),
+        ),
       ),
       h('span', { class: 'muted push-right' }, t('common.count', { count: items.length })),
     ),
@@ -108,8 +131,25 @@ export async function render(main, { params, isCurrent }) {
       h(
         'table',
         { class: 'grid', 'data-testid': 'case-board' },
-        h('thead', {}, h('tr', {}, ['cases.id', 'cases.titleCol', 'cameras.district', 'cases.priority', 'cases.status',
-          'cases.stage', 'cases.deadline', 'cases.supervision', 'cases.opened'].map((k) => h('th', {}, t(k))))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            [
+              'cases.id',
+              'cases.titleCol',
+              'cameras.district',
+              'cases.priority',
+              'cases.status',
+              'cases.stage',
+              'cases.deadline',
+              'cases.supervision',
+              'cases.opened',
+            ].map((k) => h('th', {}, t(k))),
+          ),
+        ),
         body,
       ),
     ),

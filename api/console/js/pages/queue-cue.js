@@ -34,10 +34,25 @@ export function alertCue() {
     { class: 'cue', role: 'alert', 'data-testid': 'cue', hidden: true },
     h('strong', {}, '⚠ '),
     text,
-    h('button', { type: 'button', class: 'small ghost', 'data-testid': 'cue-dismiss', onclick: () => { banner.hidden = true; } },
-      t('queue.dismiss')),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'small ghost',
+        'data-testid': 'cue-dismiss',
+        onclick: () => {
+          banner.hidden = true;
+        },
+      },
+      t('queue.dismiss'),
+    ),
   );
-  const toggle = h('button', { type: 'button', class: 'small', 'data-testid': 'sound', 'aria-pressed': String(soundOn) });
+  const toggle = h('button', {
+    type: 'button',
+    class: 'small',
+    'data-testid': 'sound',
+    'aria-pressed': String(soundOn),
+  });
   const label = () => {
     toggle.textContent = soundOn ? `♪ ${t('queue.soundOn')}` : t('queue.soundOff');
     toggle.setAttribute('aria-pressed', String(soundOn));
@@ -53,7 +68,13 @@ export function alertCue() {
     banner,
     toggle,
     announce(alert, district) {
-      text.textContent = t('queue.newHigh', { what: alert.members > 0 ? t('queue.storm', { n: alert.members, m: alert.total ?? alert.members }) : kindLabel(alert.kind), where: district });
+      text.textContent = t('queue.newHigh', {
+        what:
+          alert.members > 0
+            ? t('queue.storm', { n: alert.members, m: alert.total ?? alert.members })
+            : kindLabel(alert.kind),
+        where: district,
+      });
       banner.hidden = false;
       if (soundOn) {
         try {

@@ -18,15 +18,22 @@ const ACK_DURATIONS = [900, 3600, 4 * 3600, 86400];
 const SILENCE_DURATIONS = [3600, 4 * 3600, 86400, 7 * 86400];
 
 function durationLabel(seconds) {
-  return seconds >= 86400 ? t('duration.days', { d: seconds / 86400 }) : t('duration.hours', { h: seconds / 3600 });
+  return seconds >= 86400
+    ? t('duration.days', { d: seconds / 86400 })
+    : t('duration.hours', { h: seconds / 3600 });
 }
 
 function severityBadge(alert) {
-  return h('span', { class: `badge sev-${alert.severity}` }, `${alert.priority} · ${t(`severity.${alert.severity}`)}`);
+  return h(
+    'span',
+    { class: `badge sev-${alert.severity}` },
+    `${alert.priority} · ${t(`severity.${alert.severity}`)}`,
+  );
 }
 
 function alertPath(filter, cursor) {
-  const view = filter.view === 'acked' ? { acknowledged: true, status: 'firing', inhibited: false } : { queue: true };
+  const view =
+    filter.view === 'acked' ? { acknowledged: true, status: 'firing', inhibited: false } : { queue: true };
   return `/alerts${query({ ...view, district: filter.district, kind: filter.kind, priority: filter.priority, cursor, limit: 50 })}`;
 }
 
@@ -93,7 +100,11 @@ export async function render(main, { params, isCurrent }) {
       if (action === 'escalate' && result.case_id !== null) {
         say(
           t('queue.escalated', { id: result.case_id }),
-          h('a', { href: href(`/cases/${result.case_id}`), 'data-testid': 'escalated-case' }, t('queue.openCase')),
+          h(
+            'a',
+            { href: href(`/cases/${result.case_id}`), 'data-testid': 'escalated-case' },
+            t('queue.openCase'),
+          ),
         );
       } else {
         say(t(`queue.done.${action}`));
@@ -106,8 +117,13 @@ export async function render(main, { params, isCurrent }) {
 
   async function acknowledge(alert) {
     const values = await ask(t('queue.acknowledge'), [
-      { name: 'duration_s', label: t('queue.ackFor'), type: 'select', value: '3600',
-        options: ACK_DURATIONS.map((s) => [String(s), durationLabel(s)]) },
+      {
+        name: 'duration_s',
+        label: t('queue.ackFor'),
+        type: 'select',
+        value: '3600',
+        options: ACK_DURATIONS.map((s) => [String(s), durationLabel(s)]),
+      },
       { name: 'note', label: t('queue.note'), type: 'text' },
     ]);
     if (values) await act(alert, 'acknowledge', { duration_s: Number(values.duration_s), note: values.note });
@@ -115,8 +131,13 @@ export async function render(main, { params, isCurrent }) {
 
   async function silence(alert) {
     const values = await ask(t('queue.silence'), [
-      { name: 'duration_s', label: t('queue.silenceFor'), type: 'select', value: '3600',
-        options: SILENCE_DURATIONS.map((s) => [String(s), durationLabel(s)]) },
+      {
+        name: 'duration_s',
+        label: t('queue.silenceFor'),
+        type: 'select',
+        value: '3600',
+        options: SILENCE_DURATIONS.map((s) => [String(s), durationLabel(s)]),
+      },
       { name: 'reason', label: t('queue.reason'), type: 'textarea', required: true },
     ]);
     if (values) await act(alert, 'silence', { duration_s: Number(values.duration_s), reason: values.reason });
@@ -124,8 +145,13 @@ export async function render(main, { params, isCurrent }) {
 
   async function assign(alert) {
     const values = await ask(t('queue.assign'), [
-      { name: 'assignee', label: t('queue.assignee'), type: 'text', required: true,
-        value: alert.assignee ?? currentUser().username },
+      {
+        name: 'assignee',
+        label: t('queue.assignee'),
+        type: 'text',
+        required: true,
+        value: alert.assignee ?? currentUser().username,
+      },
     ]);
     if (values) await act(alert, 'assign', { assignee: values.assignee });
   }
@@ -139,7 +165,11 @@ export async function render(main, { params, isCurrent }) {
 
   function actions(alert) {
     const button = (key, onclick, cls = 'small') =>
-      h('button', { type: 'button', class: cls, 'data-action': key, onclick: () => onclick(alert) }, t(`queue.${key}`));
+      h(
+        'button',
+        { type: 'button', class: cls, 'data-action': key, onclick: () => onclick(alert) },
+        t(`queue.${key}`),
+      );
     return h(
       'div',
       { class: 'row-actions' },
@@ -149,8 +179,11 @@ export async function render(main, { params, isCurrent }) {
       button('silence', silence),
       button('assign', assign),
       alert.case_id
-        ? h('a', { class: 'button small', href: href(`/cases/${alert.case_id}`), 'data-testid': 'case-link' },
-            t('queue.caseN', { id: alert.case_id }))
+        ? h(
+            'a',
+            { class: 'button small', href: href(`/cases/${alert.case_id}`), 'data-testid': 'case-link' },
+            t('queue.caseN', { id: alert.case_id }),
+          )
         : button('escalate', escalate),
     );
   }
@@ -161,13 +194,27 @@ export async function render(main, { params, isCurrent }) {
     if (alert.members > 0) {
       const toggle = h(
         'button',
-        { type: 'button', class: 'toggle', 'aria-expanded': String(expanded.has(alert.id)), 'data-testid': 'expand',
-          onclick: () => { expanded.has(alert.id) ? expanded.delete(alert.id) : expanded.add(alert.id); draw(); } },
+        {
+          type: 'button',
+          class: 'toggle',
+          'aria-expanded': String(expanded.has(alert.id)),
+          'data-testid': 'expand',
+          onclick: () => {
+            expanded.has(alert.id) ? expanded.delete(alert.id) : expanded.add(alert.id);
+            draw();
+          },
+        },
         expanded.has(alert.id) ? '▾' : '▸',
       );
       return h('span', {}, toggle, ' ', storm, alert.uplink ? ` · ${alert.uplink}` : '');
     }
-    return h('span', {}, kindLabel(alert.kind), alert.code ? ` · ${alert.code}` : '', alert.camera_id ? ` · ${alert.camera_id}` : '');
+    return h(
+      'span',
+      {},
+      kindLabel(alert.kind),
+      alert.code ? ` · ${alert.code}` : '',
+      alert.camera_id ? ` · ${alert.camera_id}` : '',
+    );
   }
 
   function row(alert, member = false) {
@@ -179,15 +226,26 @@ export async function render(main, { params, isCurrent }) {
       h('td', {}, districtName(alert.district_code)),
       h('td', { class: 'nowrap' }, formatDateTime(alert.started_at)),
       h('td', { class: 'nowrap' }, formatDuration(alert.started_at)),
-      h('td', {}, alert.assignee ?? '—', alert.acknowledged ? h('div', { class: 'muted' },
-        t('queue.ackedUntil', { who: alert.acked_by, until: formatDateTime(alert.acked_until) })) : ''),
+      h(
+        'td',
+        {},
+        alert.assignee ?? '—',
+        alert.acknowledged
+          ? h(
+              'div',
+              { class: 'muted' },
+              t('queue.ackedUntil', { who: alert.acked_by, until: formatDateTime(alert.acked_until) }),
+            )
+          : '',
+      ),
       h('td', {}, member ? '' : actions(alert)),
     );
   }
 
   async function draw() {
     const groups = await Promise.all(
-      items.filter((a) => a.members > 0 && expanded.has(a.id))
+      items
+        .filter((a) => a.members > 0 && expanded.has(a.id))
         .map((a) => api(`/alerts/${encodeURIComponent(a.id)}`).then((d) => [a.id, d.grouped])),
     );
     const members = new Map(groups);
@@ -195,7 +253,17 @@ export async function render(main, { params, isCurrent }) {
     body.replaceChildren(
       ...(items.length
         ? items.flatMap((a) => [row(a), ...(members.get(a.id) ?? []).map((m) => row(m, true))])
-        : [h('tr', {}, h('td', { colspan: 7, class: 'muted' }, t(filter.view === 'acked' ? 'queue.emptyAcked' : 'queue.empty')))]),
+        : [
+            h(
+              'tr',
+              {},
+              h(
+                'td',
+                { colspan: 7, class: 'muted' },
+                t(filter.view === 'acked' ? 'queue.emptyAcked' : 'queue.empty'),
+              ),
+            ),
+          ]),
     );
   }
 
@@ -210,20 +278,57 @@ export async function render(main, { params, isCurrent }) {
   }
 
   const select = (name, label, options) =>
-    h('label', {}, label, control(name, h('select', { 'data-testid': `filter-${name}` }, option('', t('common.all'), filter[name]), options)));
+    h(
+      'label',
+      {},
+      label,
+      control(
+        name,
+        h('select', { 'data-testid': `filter-${name}` }, option('', t('common.all'), filter[name]), options),
+      ),
+    );
 
   await load();
   main.replaceChildren(
-    h('div', { class: 'page-head' }, h('h1', {}, t('queue.title')), h('p', { class: 'muted' }, t('queue.hint'))),
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', {}, t('queue.title')),
+      h('p', { class: 'muted' }, t('queue.hint')),
+    ),
     cue.banner,
     h(
       'div',
       { class: 'filters' },
-      h('label', {}, t('queue.view'), control('view', h('select', { 'data-testid': 'filter-view' },
-        option('', t('queue.viewOpen'), filter.view), option('acked', t('queue.viewAcked'), filter.view)))),
-      select('district', t('cameras.district'), indentedOptions(tree).map((o) => option(o.code, o.label, filter.district))),
-      select('kind', t('queue.kind'), KINDS.map((k) => option(k, kindLabel(k), filter.kind))),
-      select('priority', t('queue.priority'), PRIORITIES.map((p) => option(String(p), t('queue.atLeast', { p }), filter.priority))),
+      h(
+        'label',
+        {},
+        t('queue.view'),
+        control(
+          'view',
+          h(
+            'select',
+            { 'data-testid': 'filter-view' },
+            option('', t('queue.viewOpen'), filter.view),
+            option('acked', t('queue.viewAcked'), filter.view),
+          ),
+        ),
+      ),
+      select(
+        'district',
+        t('cameras.district'),
+        indentedOptions(tree).map((o) => option(o.code, o.label, filter.district)),
+      ),
+      select(
+        'kind',
+        t('queue.kind'),
+        KINDS.map((k) => option(k, kindLabel(k), filter.kind)),
+      ),
+      select(
+        'priority',
+        t('queue.priority'),
+        PRIORITIES.map((p) => option(String(p), t('queue.atLeast', { p }), filter.priority)),
+      ),
       count,
       h('span', { class: 'push-right' }, cue.toggle),
     ),
@@ -234,8 +339,23 @@ export async function render(main, { params, isCurrent }) {
       h(
         'table',
         { class: 'grid', 'data-testid': 'alert-queue' },
-        h('thead', {}, h('tr', {}, ['queue.priority', 'queue.what', 'cameras.district', 'queue.started',
-          'queue.duration', 'queue.assignee', 'cameras.actions'].map((k) => h('th', {}, t(k))))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            [
+              'queue.priority',
+              'queue.what',
+              'cameras.district',
+              'queue.started',
+              'queue.duration',
+              'queue.assignee',
+              'cameras.actions',
+            ].map((k) => h('th', {}, t(k))),
+          ),
+        ),
         body,
       ),
       more,
