@@ -34,6 +34,7 @@ class AlertOut(BaseModel):
     count: int
     flapping: bool
     members: int = Field(description="Alerts this group alert inhibits (0 for a single alert).")
+    total: int = Field(description="Cameras of a group alert's district or uplink (N of M).")
     inhibited_by: str | None = Field(description="The group alert this one is part of.")
     silenced_by: str | None = Field(description="The silence holding this alert, if any.")
     acknowledged: bool = Field(description="Under an acknowledgement that has not expired.")

@@ -34,6 +34,7 @@ def test_each_township_sees_only_its_subtree(
     server: LiveServer = serve(console_data)
     page_a = browser.page()
     login(page_a, server.url, "operator-a")
+    page_a.click("nav >> text=区域总览")
     tree_a = " ".join(_rows(page_a, "district-tree"))
     assert "桥北镇" in tree_a
     assert "东升嘎查" in tree_a
@@ -43,6 +44,7 @@ def test_each_township_sees_only_its_subtree(
 
     page_b = browser.page()
     login(page_b, server.url, "operator-b")
+    page_b.goto(f"{server.url}/console/#/districts")
     tree_b = " ".join(_rows(page_b, "district-tree"))
     assert "文钟镇" in tree_b
     assert "桥北镇" not in tree_b
@@ -76,7 +78,7 @@ def test_language_switch_changes_texts_and_dates_and_is_remembered(
     assert since_en != since_zh
     assert page.locator("[data-camera=cam-a2] td").nth(4).inner_text() == "Offline"
     nav = page.locator("nav a").all_inner_texts()
-    assert nav == ["Districts", "Cameras", "Health audit"]
+    assert nav == ["Alert queue", "Case board", "KPIs", "Districts", "Cameras", "Health audit"]
 
     page.reload()  # language remembered, filter kept in the URL, login kept in the tab
     page.wait_for_selector("h1:text('Camera health audit')")

@@ -4,9 +4,12 @@ import { h } from './dom.js';
 import { LANGUAGES, currentTimeZone, language, languageName, t } from './i18n.js';
 import { currentUser } from './session.js';
 
-// Pages in the navigation, in order. The alert queue, case board and KPI dashboard join
-// this list (and ROUTES in main.js) when their API routes exist; never before.
+// Pages in the navigation, in order (each also in ROUTES in main.js). The alert queue
+// comes first: it is the operators' landing page.
 export const NAV = [
+  { path: '/queue', label: 'nav.queue', match: /^\/queue/ },
+  { path: '/cases', label: 'nav.cases', match: /^\/cases/ },
+  { path: '/kpis', label: 'nav.kpis', match: /^\/kpis/ },
   { path: '/districts', label: 'nav.districts', match: /^\/districts/ },
   { path: '/cameras', label: 'nav.cameras', match: /^\/cameras/ },
   { path: '/audit', label: 'nav.audit', match: /^\/audit/ },
@@ -38,7 +41,7 @@ export function shell(root, path, { onLanguage, onLogout }) {
     h(
       'header',
       { class: 'topbar' },
-      h('a', { class: 'brand', href: '#/districts' }, t('app.brand')),
+      h('a', { class: 'brand', href: '#/queue' }, t('app.brand')),
       h(
         'nav',
         { class: 'nav', 'aria-label': 'main' },

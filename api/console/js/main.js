@@ -13,9 +13,12 @@ const ROUTES = [
   { pattern: /^\/cameras$/, load: () => import('./pages/cameras.js') },
   { pattern: /^\/cameras\/([^/]+)$/, load: () => import('./pages/camera.js') },
   { pattern: /^\/audit$/, load: () => import('./pages/audit.js') },
-  // The alert queue, case board and KPI dashboard are added here with their pages.
+  { pattern: /^\/queue$/, load: () => import('./pages/queue.js') },
+  { pattern: /^\/cases$/, load: () => import('./pages/cases.js') },
+  { pattern: /^\/cases\/(\d+)$/, load: () => import('./pages/case.js') },
+  { pattern: /^\/kpis$/, load: () => import('./pages/kpis.js') },
 ];
-const HOME = '/districts';
+const HOME = '/queue';
 
 const root = document.getElementById('app');
 let release = null;
