@@ -23,6 +23,7 @@ from bus.events import decode
 from bus.mqtt_url import parse_mqtt_url
 from bus.subscriber import Delivery, Subscriber, SubscriberOptions
 from bus.topics import events_filter
+from bus.vocabulary import FaultCode
 from ingest.analysis.health_config import HealthConfig
 from ingest.fleet.leases import LeaseConfig, LeaseManager
 from ingest.probing.analysis_pool import AnalysisPool
@@ -47,6 +48,7 @@ from tests.registry.factories import write_csv
 
 RTSP_CAMERA = "rtsp-only-1"
 ONSET_S = 5.0
+FROZEN_S = 3.0
 
 
 def _watch_for_motion(db: SessionFactory, inventory: Path, tmp_path: Path, ids: list[str]) -> None:
@@ -183,8 +185,11 @@ def test_probes_every_camera_and_publishes_offline_and_faults(
         motion_watch_max=4,
     )
     leases = LeaseManager(db, "e2e-worker", _utc, LeaseConfig(shards=8))
-    # A run of seconds: persistence in samples only, no minimum times.
-    health = HealthConfig.immediate(raise_after=2, clear_after=2)
+    # A run of seconds: persistence in samples, no minimum times but FROZEN's. The
+    # simulator loops each scene every 1.4 s, so a healthy camera whose probes are
+    # delayed by a loop's length can show one frame twice; only a stuck stream shows it
+    # for FROZEN_S.
+    health = HealthConfig.immediate(raise_after=2, clear_after=2, frozen_s=FROZEN_S)
 
     sim_started: list[float] = []
 
@@ -229,7 +234,8 @@ def test_probes_every_camera_and_publishes_offline_and_faults(
     assert faults
     assert faults[0]["data"]["code"] in {"NO_SIGNAL", "TOO_DARK"}
     # Offline within K x interval (+ the first probe's phase) + 10 s; faults within the
-    # check's persistence (raise_after samples, FROZEN one more to compare) + one interval.
+    # check's persistence (raise_after samples, FROZEN one more to compare, and its
+    # minimum time) + one interval.
     start = sim_started[0]
     interval, k = config.policy.interval_s, config.policy.offline_after
     offline_delay = max(_at(e) - start for e in collector.of("camera.offline"))
@@ -240,7 +246,8 @@ def test_probes_every_camera_and_publishes_offline_and_faults(
             key=lambda e: e["seq"],
         )
         assert first["data"]["code"] == code
-        assert _at(first) - (start + ONSET_S) <= (health.raise_after + 1) * interval + interval
+        persistence = health.min_time_s(FaultCode(code)) + (health.raise_after + 1) * interval
+        assert _at(first) - (start + ONSET_S) <= persistence + interval
     healthy = set(ids) - set(offline_ids) - {black, frozen, covered}
     false_alarms = [e["data"] for e in collector.of("health.fault") if e["camera_id"] in healthy]
     assert not false_alarms
