@@ -24,6 +24,7 @@ from sqlalchemy import Engine, insert, select, text
 from alerts.cases.kpis import Cards, Kpis, KpiScope, kpis
 from alerts.cases.models import Case, CaseFlag
 from benchmarks.cases_data import CASE_COLUMNS, FLAG_COLUMNS, League, case_rows, league
+from benchmarks.db_size import rows_per_gb, tables_bytes
 from registry.db import make_engine, make_session_factory
 from registry.migrate import upgrade
 from registry.models import Department, District
@@ -279,6 +280,7 @@ def run(
         load_s = time.perf_counter() - start
         report(f"loaded {cases:,} cases and {flags:,} supervision cards in {load_s:.1f} s")
         figures = measure(engine, place, report)
+        size = tables_bytes(engine, ("cases", "case_flags", "case_events"))
         engine.dispose()
     kpi_s = max(figures["fast"].values())
     baseline_s = max(figures["slow"].values())
@@ -286,6 +288,9 @@ def run(
         f"slowest KPI scope {kpi_s * 1000:.0f} ms; "
         f"naive {baseline_s:.2f} s ({baseline_s / kpi_s:.0f}×)"
     )
+    per_gb = rows_per_gb(cases, size)
+    if size is not None:
+        report(f"cases, cards and their indexes: {size / 1024**2:,.0f} MB, {per_gb:,} cases per GB")
     return {
         "bench": "cases",
         "cases": cases,
@@ -295,5 +300,6 @@ def run(
         "speedup": round(baseline_s / kpi_s, 1),
         "load_s": round(load_s, 1),
         "flags": flags,
+        "cases_per_gb": per_gb,
         **{f"kpi_{name}_s": round(value, 4) for name, value in figures["fast"].items()},
     }
