@@ -9,8 +9,6 @@ the test skips, except under CI, where it fails."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import ipaddress
 import json
 import os
 import shutil
@@ -23,13 +21,10 @@ from typing import Any, NamedTuple
 import aiohttp
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from bus.embedded_broker import free_port
 from tests.conftest import REPO
+from tests.ingest.sources.tls import write_self_signed
 from tests.processes import GRIDWATCH, League, Running, query
 
 pytestmark = pytest.mark.slow
@@ -49,30 +44,6 @@ def _nginx() -> str:
     return found
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "gridwatch.test")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )  # fmt: skip
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 class Proxy(NamedTuple):
     base: str  # https://127.0.0.1:<port>, nginx
     tls: ssl.SSLContext  # trusts the throwaway certificate nginx presents
@@ -80,7 +51,7 @@ class Proxy(NamedTuple):
 
 def _site(directory: Path, listen_port: int, api_port: int) -> tuple[Path, Path]:
     """The committed snippet with this machine's ports and a throwaway certificate."""
-    cert, key = _self_signed(directory)
+    cert, key = write_self_signed(directory)
     site = SNIPPET.read_text(encoding="utf-8")
     replacements = {
         "listen 443 ssl;": f"listen 127.0.0.1:{listen_port} ssl;",

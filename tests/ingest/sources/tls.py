@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 
-def self_signed_server_context(folder: Path) -> ssl.SSLContext:
+def write_self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as PEM files in `folder`."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test camera")])
     now = datetime.now(UTC)
@@ -40,6 +41,11 @@ def self_signed_server_context(folder: Path) -> ssl.SSLContext:
             serialization.NoEncryption(),
         )
     )
+    return cert_file, key_file
+
+
+def self_signed_server_context(folder: Path) -> ssl.SSLContext:
+    cert_file, key_file = write_self_signed(folder)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
     return context
