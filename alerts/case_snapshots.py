@@ -27,6 +27,7 @@ CASE_KINDS: dict[Kind, str] = {
     Kind.INTRUSION: "motion.start",
     Kind.WORKER_OFFLINE: "worker.offline",
     Kind.GROUP_OFFLINE: "camera.group_offline",
+    Kind.NO_LIVE_WORKER: "worker.none_alive",
 }
 # Lower bounds of P1, P2, P3 on the alert priority (P1 and P2 are the critical and
 # major severities of alerts/priorities.py); below the last, P4.

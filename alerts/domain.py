@@ -44,6 +44,9 @@ class Kind(StrEnum):
     """An ingest worker's last will: its cameras are not being probed."""
     GROUP_OFFLINE = "group_offline"
     """Many cameras of one district or uplink offline together (a storm)."""
+    NO_LIVE_WORKER = "no_live_worker"
+    """Every ingest worker the service knows is offline: no shard has a live worker, so
+    no camera is being probed (one worker's last will alone is `worker_offline`)."""
 
 
 class Severity(StrEnum):

@@ -167,6 +167,18 @@ class WorkerSeq(Base):
     updated_at: Mapped[datetime]
 
 
+class WorkerPresenceRow(Base):
+    """Each ingest worker's latest presence (`online`, or its last will `offline`), kept so
+    that every consumer of a shared subscription, and a restarted one, sees the fleet."""
+
+    __tablename__ = "alert_worker_presence"
+
+    worker_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    online: Mapped[bool]
+    since: Mapped[datetime]
+    """When this presence was first heard (unchanged by repeats of the same presence)."""
+
+
 class SeqGap(Base):
     __tablename__ = "alert_seq_gaps"
 

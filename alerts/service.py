@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from alerts.domain import Alert, Signal
 from alerts.engine import Change, Engine
+from alerts.fleet import no_live_worker_signal
 from alerts.gaps import Hole, SeqTracker
 from alerts.models import AlertRow, AuditRow, SeqGap
 from alerts.reconcile import status_signals
@@ -32,9 +33,11 @@ from alerts.store import (
     insert_events,
     load_alerts,
     load_open,
+    load_presences,
     load_silences,
     load_worker_seqs,
     save_dead_letters,
+    save_presence,
     save_worker_seqs,
     seqs_present,
     write_alerts,
@@ -158,6 +161,7 @@ class AlertService:
             for message in messages:
                 if isinstance(message, PresenceMessage):
                     engine.apply_presence(message, now)
+                    save_presence(session, message.worker_id, message.online, now)
             for event, signals in accepted:
                 if event.event_id in new:
                     for signal in signals:
@@ -209,11 +213,23 @@ class AlertService:
                 self.engine.adopt_groups(load_open(session, groups=True), now)
                 down = group_tallies(session, now - self.engine.policy.group_window)
             self.engine.tick(now, down)
+            self._judge_fleet(session, now)
             changes = self.engine.drain()
             _persist(session, changes, now)
             gaps = self._real_gaps(session, now)
             expired = self._expired_acks(session, now)
         return Outcome(changes=changes, gaps=gaps, expired_acks=expired)
+
+    def _judge_fleet(self, session: Session, now: datetime) -> None:
+        engine = self.engine
+        signal = no_live_worker_signal(
+            load_presences(session), engine.topology.root, now, engine.policy.no_worker_hold
+        )
+        if signal is None:
+            return
+        if self.shared and signal.fingerprint not in engine.alerts:
+            engine.load(load_open(session, {signal.fingerprint}))  # another consumer's
+        engine.apply(signal, now)
 
     def _real_gaps(self, session: Session, now: datetime) -> list[tuple[str, Hole]]:
         gaps = []

@@ -19,8 +19,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alerts.domain import Alert, AlertStatus, Kind, Scope, Severity
+from alerts.fleet import Presence
 from alerts.hours import BadHours
-from alerts.models import AlertEvent, AlertRow, DeadLetterRow, WorkerSeq
+from alerts.models import AlertEvent, AlertRow, DeadLetterRow, WorkerPresenceRow, WorkerSeq
 from alerts.models import Silence as SilenceRow
 from alerts.silences import BadSilence, Matchers, Silence, window_from_json
 from alerts.stages.group import Down
@@ -312,6 +313,30 @@ def save_worker_seqs(session: Session, highest: dict[str, int], now: datetime) -
         statement,
         [{"worker_id": w, "last_seq": s, "updated_at": now} for w, s in sorted(highest.items())],
     )
+
+
+def save_presence(session: Session, worker_id: str, online: bool, now: datetime) -> None:
+    """Upsert a worker's presence; `since` moves only when the presence changes."""
+    table: Table = WorkerPresenceRow.__table__  # type: ignore[assignment]
+    statement = _insert(session, table).values(worker_id=worker_id, online=online, since=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=["worker_id"],
+        set_={
+            "since": case(
+                (table.c.online != statement.excluded.online, statement.excluded.since),
+                else_=table.c.since,
+            ),
+            "online": statement.excluded.online,
+        },
+    )
+    session.execute(statement)
+
+
+def load_presences(session: Session) -> dict[str, Presence]:
+    rows = session.execute(
+        select(WorkerPresenceRow.worker_id, WorkerPresenceRow.online, WorkerPresenceRow.since)
+    ).tuples()
+    return {worker: Presence(online, since) for worker, online, since in rows}
 
 
 def load_worker_seqs(session: Session) -> dict[str, int]:

@@ -18,6 +18,10 @@ class PresenceMessage:
     worker_id: str
     presence: WorkerPresence
 
+    @property
+    def online(self) -> bool:
+        return self.presence is WorkerPresence.ONLINE
+
 
 Message = Event | StatusMessage | PresenceMessage
 

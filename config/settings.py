@@ -200,6 +200,13 @@ class Settings(BaseSettings):
     alerts_recurrence_window_s: float = Field(
         default=3600.0, ge=0, le=30 * 86_400, description="A recurrence within it links back."
     )
+    alerts_no_worker_hold_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=86_400,
+        description="Every known ingest worker offline this long raises `no_live_worker` "
+        "(no camera is probed); a restart under systemd comes back well within it.",
+    )
     alerts_gap_grace_s: float = Field(
         default=5.0, ge=0, le=600, description="A missing seq not filled by then is a gap."
     )

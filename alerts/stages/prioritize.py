@@ -17,6 +17,8 @@ _WHAT = {
 def describe(alert: Alert) -> str:
     if alert.summary and alert.kind is Kind.GROUP_OFFLINE:
         return alert.summary
+    if alert.kind is Kind.NO_LIVE_WORKER:
+        return "no live ingest worker: no camera is being probed"
     what = f"picture fault {alert.code}" if alert.kind is Kind.FAULT else _WHAT[alert.kind]
     who = "worker" if alert.scope is Scope.WORKER else "camera"
     return f"{who} {alert.subject}: {what}"

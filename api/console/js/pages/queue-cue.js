@@ -6,7 +6,15 @@ import { h } from '../dom.js';
 import { t } from '../i18n.js';
 
 const SOUND_KEY = 'gridwatch.alertSound';
-export const KINDS = ['offline', 'group_offline', 'fault', 'auth', 'intrusion', 'worker_offline'];
+export const KINDS = [
+  'offline',
+  'group_offline',
+  'fault',
+  'auth',
+  'intrusion',
+  'worker_offline',
+  'no_live_worker',
+];
 
 export function kindLabel(kind) {
   return KINDS.includes(kind) ? t(`kind.${kind}`) : kind;
