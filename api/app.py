@@ -32,6 +32,7 @@ from api.routers import (
     cases,
     departments,
     districts,
+    evidence,
     feed,
     health,
     kpis,
@@ -153,7 +154,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
         )
     for module in (
-        auth, users, districts, camera_io, cameras, snapshots, health, departments, feed,
+        auth, users, districts, camera_io, cameras, snapshots, evidence, health, departments, feed,
         live_routes, alerts, silences, cases, kpis,
     ):  # fmt: skip
         app.include_router(module.router, responses=_error_responses())

@@ -101,6 +101,20 @@ class Settings(BaseSettings):
         le=5000,
         description="Key-site cameras per worker whose sub-stream is kept open for motion.",
     )
+    evidence_keep_per_camera: int = Field(
+        default=20,
+        ge=0,
+        le=10_000,
+        description="Evidence kept per camera under data_dir/evidence: each health.fault's "
+        "judged picture and the last good one before it; the oldest go first (0: none kept).",
+    )
+    evidence_max_age_s: float = Field(
+        default=30 * 86_400.0,
+        gt=0,
+        le=3_650 * 86_400.0,
+        description="Evidence older than this is deleted (when a camera's evidence is "
+        "written, and hourly for every camera).",
+    )
     clips_dir: Path | None = Field(
         default=None,
         description="Video clips for the simulator's pictures (default: ../shared/data/clips "

@@ -130,6 +130,30 @@ def history(
     return members, queue.audit(session, alert.id), queue.events(session, alert, limit=200)
 
 
+def latest_evidence(session: Session, alerts: Sequence[AlertRow]) -> dict[str, str]:
+    """The newest evidence reference of each alert's occurrence, by alert id (one query)."""
+    if not alerts:
+        return {}
+    found = session.execute(
+        select(AlertEvent.fingerprint, AlertEvent.ts, AlertEvent.evidence)
+        .where(
+            AlertEvent.fingerprint.in_({a.fingerprint for a in alerts}),
+            AlertEvent.ts >= min(a.started_at for a in alerts),
+            AlertEvent.evidence.is_not(None),
+        )
+        .order_by(AlertEvent.ts)
+    ).all()
+    by_fingerprint: dict[str, list[tuple[datetime, str]]] = {}
+    for fingerprint, ts, evidence in found:
+        by_fingerprint.setdefault(fingerprint, []).append((ts, evidence))
+    latest: dict[str, str] = {}
+    for alert in alerts:
+        for ts, evidence in by_fingerprint.get(alert.fingerprint, ()):
+            if ts >= alert.started_at and (alert.resolved_at is None or ts <= alert.resolved_at):
+                latest[alert.id] = evidence  # ordered by time: the last one wins
+    return latest
+
+
 def open_alerts_by_district(session: Session, scope: Scope) -> dict[str, int]:
     """Firing alerts per district code of the scope (not inhibited: a storm counts once)."""
     rows = session.execute(

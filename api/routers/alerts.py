@@ -8,11 +8,12 @@ service's refusals to problems and announces the change on the feed.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
+from sqlalchemy.orm import Session
 
 from alerts import actions
 from alerts.models import AlertRow
@@ -20,6 +21,7 @@ from alerts.models import Silence as SilenceRow
 from api.auth.principal import Principal
 from api.context import AppContext
 from api.deps import AlertsActor, AlertsReader, ContextDep, NowDep, SessionDep
+from api.evidence import EvidenceFiles, EvidenceFilesDep, get_evidence_files
 from api.problems import ProblemError, ProblemType, not_found
 from api.queries import keyset
 from api.queries.alerts import (
@@ -28,6 +30,7 @@ from api.queries.alerts import (
     alert_in_scope,
     history,
     key_of,
+    latest_evidence,
     search_alerts,
 )
 from api.queries.districts import district_path_in_scope
@@ -47,6 +50,7 @@ from api.schemas.alerts import (
     SilenceAlert,
     SilenceOut,
 )
+from api.schemas.evidence import EvidenceOut
 from api.schemas.instants import Instant
 from api.schemas.problem import Problem
 from registry.changefeed import ChangeKind, record_change
@@ -58,10 +62,20 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def alert_out(row: AlertRow, now: datetime) -> AlertOut:
-    fields = {name: getattr(row, name) for name in AlertOut.model_fields if name != "acknowledged"}
+_COMPUTED = frozenset({"acknowledged", "evidence"})
+
+
+def alert_out(row: AlertRow, now: datetime, evidence: EvidenceOut | None) -> AlertOut:
+    fields = {name: getattr(row, name) for name in AlertOut.model_fields if name not in _COMPUTED}
     acked = row.acked_until is not None and row.acked_until > now
-    return AlertOut(**fields, acknowledged=acked)
+    return AlertOut(**fields, acknowledged=acked, evidence=evidence)
+
+
+def alerts_out(
+    session: Session, rows: Sequence[AlertRow], now: datetime, files: EvidenceFiles
+) -> list[AlertOut]:
+    references = latest_evidence(session, rows)
+    return [alert_out(r, now, files.links(references.get(r.id))) for r in rows]
 
 
 def refused(exc: Exception) -> ProblemError:
@@ -95,7 +109,8 @@ def _after_action(
 ) -> AlertOut:
     row = _visible(context, principal, alert_id)
     _announce(context, row, op, now)
-    return alert_out(row, now)
+    with context.factory() as session:
+        return alerts_out(session, [row], now, get_evidence_files(context.settings))[0]
 
 
 @router.get("", response_model=AlertPage, summary="The alert queue of your subtree")
@@ -103,6 +118,7 @@ def list_alerts(
     principal: AlertsReader,
     session: SessionDep,
     now: NowDep,
+    files: EvidenceFilesDep,
     district: Annotated[str | None, Query(description="This district and below.")] = None,
     kind: Annotated[str | None, Query(max_length=32)] = None,
     priority: Annotated[int | None, Query(ge=0, le=100, description="At least this.")] = None,
@@ -134,23 +150,35 @@ def list_alerts(
     )
     rows, more = search_alerts(session, principal.scope, wanted, now, after, limit)  # type: ignore[arg-type]
     next_cursor = keyset.encode(*key_of(rows[-1])) if more and rows else None
-    return AlertPage(items=[alert_out(r, now) for r in rows], next_cursor=next_cursor)
+    return AlertPage(items=alerts_out(session, rows, now, files), next_cursor=next_cursor)
 
 
 @router.get("/{alert_id}", response_model=AlertDetail, summary="One alert with its history")
 def get_alert(
-    alert_id: str, principal: AlertsReader, session: SessionDep, now: NowDep
+    alert_id: str,
+    principal: AlertsReader,
+    session: SessionDep,
+    now: NowDep,
+    files: EvidenceFilesDep,
 ) -> AlertDetail:
     row = alert_in_scope(session, principal.scope, alert_id)
     if row is None:
         raise not_found("alert")
     members, audit, events = history(session, principal.scope, row)
+    shown = alerts_out(session, [row, *members], now, files)
     return AlertDetail(
-        **alert_out(row, now).model_dump(),
-        grouped=[alert_out(m, now) for m in members],
+        **shown[0].model_dump(),
+        grouped=shown[1:],
         audit=[AuditOut(at=a.at, actor=a.actor, action=a.action, detail=a.detail) for a in audit],
         events=[
-            AlertEventOut(event_id=e.event_id, type=e.type, ts=e.ts, data=e.data) for e in events
+            AlertEventOut(
+                event_id=e.event_id,
+                type=e.type,
+                ts=e.ts,
+                data=e.data,
+                evidence=files.links(e.evidence),
+            )
+            for e in events
         ],
     )
 

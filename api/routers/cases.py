@@ -24,6 +24,7 @@ from api.auth.permissions import Permission
 from api.auth.principal import Principal
 from api.context import AppContext
 from api.deps import CasesActor, CasesReader, ContextDep, NowDep, SessionDep
+from api.evidence import EvidenceFilesDep, get_evidence_files
 from api.problems import ProblemError, ProblemType, not_found
 from api.queries import keyset
 from api.queries.cases import (
@@ -130,6 +131,7 @@ def get_case(
     context: ContextDep,
     session: SessionDep,
     now: NowDep,
+    files: EvidenceFilesDep,
 ) -> CaseDetail:
     case = case_in_scope(session, principal.scope, case_id)
     if case is None:
@@ -155,7 +157,12 @@ def get_case(
             )
             for action, needs_reason in moves
         ],
-        history=[CaseEventOut.model_validate(e, from_attributes=True) for e in events],
+        history=[
+            CaseEventOut.model_validate(e, from_attributes=True).model_copy(
+                update={"evidence": files.links(e.data.get("evidence"))}
+            )
+            for e in events
+        ],
         alerts=linked_alerts(session, case_id),
         roll_call=[
             RollCallOut(
@@ -193,6 +200,7 @@ def act(
     context: ContextDep,
     session: SessionDep,
     now: NowDep,
+    files: EvidenceFilesDep,
 ) -> CaseDetail:
     case = _visible(context, principal, case_id)
     try:
@@ -222,7 +230,7 @@ def act(
     except CaseError as exc:
         raise case_error(exc) from None
     session.rollback()
-    return get_case(case_id, principal, context, session, now)
+    return get_case(case_id, principal, context, session, now, get_evidence_files(context.settings))
 
 
 @router.post(

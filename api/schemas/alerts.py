@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.schemas.evidence import EvidenceOut
 from api.schemas.instants import Instant
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
@@ -44,6 +45,10 @@ class AlertOut(BaseModel):
     escalated_at: datetime | None
     escalated_by: str | None
     case_id: str | None
+    evidence: EvidenceOut | None = Field(
+        description="Pictures of the occurrence's latest fault (judged, and the last good "
+        "one before it); null when none was kept or it has been pruned."
+    )
 
 
 class AlertPage(BaseModel):
@@ -65,6 +70,7 @@ class AlertEventOut(BaseModel):
     type: str
     ts: datetime
     data: dict[str, Any]
+    evidence: EvidenceOut | None = Field(description="Pictures kept with this event, if any.")
 
 
 class AlertDetail(AlertOut):

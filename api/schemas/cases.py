@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.schemas.evidence import EvidenceOut
+
 Reason = Annotated[str, StringConstraints(max_length=2000)]
 DepartmentId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
@@ -60,6 +62,10 @@ class CaseEventOut(BaseModel):
     stage: str | None
     stage_deadline: datetime | None
     data: dict[str, Any]
+    evidence: EvidenceOut | None = Field(
+        default=None,
+        description="Links to the pictures `data.evidence` names (verified closure), if kept.",
+    )
 
 
 class NextAction(BaseModel):

@@ -226,6 +226,7 @@ class HealthChecker:
             active=active,
             measured=tuple(m.verdict() for m in measured if m.bad is not None),
             learning=self.learning,
+            suspect=tuple(m.code for m in measured if m.bad),
         )
 
     def state_dict(self) -> dict[str, Any]:

@@ -39,6 +39,7 @@ class HealthVerdict:
     active: every active fault after this sample, with its latest reading.
     measured: every check that could judge this sample, with its reading.
     learning: the baseline is still being learned; relative checks wait.
+    suspect: checks that found this sample bad, raised or not yet (persistence pending).
     """
 
     raised: tuple[FaultVerdict, ...]
@@ -46,3 +47,9 @@ class HealthVerdict:
     active: tuple[FaultVerdict, ...]
     measured: tuple[FaultVerdict, ...]
     learning: bool
+    suspect: tuple[FaultCode, ...] = ()
+
+    @property
+    def good(self) -> bool:
+        """No fault active and no check finding fault: a picture of the camera working."""
+        return not self.active and not self.suspect

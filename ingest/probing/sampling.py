@@ -19,6 +19,7 @@ from config.clock import WallClock
 from ingest.analysis.health_codes import HealthVerdict
 from ingest.fleet.targets import CameraTarget
 from ingest.probing.analysis_pool import AnalysisPool
+from ingest.probing.judged import Judged, SeenPicture
 from ingest.sources.base import FrameSource
 from ingest.sources.failures import ProbeError
 from ingest.sources.http_client import HttpClient, HttpTimeouts
@@ -164,8 +165,8 @@ class Sampler:
         sample = Sample.from_reduced(decode_jpeg(jpeg, source.decode_options), captured_at, jpeg)
         return sample, Sampler._judge(checker, sample)
 
-    async def sample_and_judge(self, target: CameraTarget) -> tuple[datetime, HealthVerdict]:
-        """When the sample was taken and what the checks made of it; raises ProbeError."""
+    async def sample_and_judge(self, target: CameraTarget) -> Judged:
+        """The sample's time, what the checks made of it and its picture; raises ProbeError."""
         source = self._source(target)
         camera_id = target.camera_id
         if isinstance(source, HttpSnapshotSource) and self.pool is not None:
@@ -174,21 +175,22 @@ class Sampler:
             saved = self._saved.pop(camera_id, None)
             judged, _size = await self.pool.analyse(camera_id, jpeg, at.timestamp(), saved)
             self._pooled.add(camera_id)
-            return at, judged
+            return Judged(at, judged, SeenPicture(jpeg))
         checker = self._checker(camera_id)
         if self.executor is None:
             sample = await source.sample()
-            return sample.captured_at, self._judge(checker, sample)
-        loop = asyncio.get_running_loop()
-        if isinstance(source, HttpSnapshotSource):
+            verdict = self._judge(checker, sample)
+        elif isinstance(source, HttpSnapshotSource):
             jpeg = await source.fetch_jpeg()
-            sample, verdict = await loop.run_in_executor(
+            sample, verdict = await asyncio.get_running_loop().run_in_executor(
                 self.executor, self._decode_and_judge, checker, source, jpeg, self.wall_clock()
             )
-            return sample.captured_at, verdict
-        sample = await source.sample()
-        verdict = await loop.run_in_executor(self.executor, self._judge, checker, sample)
-        return sample.captured_at, verdict
+        else:
+            sample = await source.sample()
+            verdict = await asyncio.get_running_loop().run_in_executor(
+                self.executor, self._judge, checker, sample
+            )
+        return Judged(sample.captured_at, verdict, SeenPicture.of(sample))
 
     async def close(self) -> None:
         if self.pool is not None:

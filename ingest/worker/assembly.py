@@ -20,6 +20,7 @@ from ingest.publishing.publisher import Publisher, PublisherOptions
 from ingest.publishing.spool import Spool
 from ingest.sources.http_client import HttpClient, HttpLimits, HttpTimeouts
 from ingest.sources.jpeg import DecodeOptions
+from ingest.stores.evidence import EvidenceBounds, EvidenceStore, evidence_root
 from ingest.worker.loop import IngestRuntime, RuntimeConfig
 from registry.db import SessionFactory
 
@@ -56,6 +57,13 @@ def running_publisher(settings: Settings, mqtt_url: str) -> Iterator[Publisher]:
         yield publisher
 
 
+def evidence_store(settings: Settings) -> EvidenceStore | None:
+    if settings.evidence_keep_per_camera == 0:
+        return None
+    bounds = EvidenceBounds(settings.evidence_keep_per_camera, settings.evidence_max_age_s)
+    return EvidenceStore(evidence_root(settings.data_dir), bounds, utc_now)
+
+
 def build_runtime(
     settings: Settings,
     factory: SessionFactory,
@@ -81,5 +89,6 @@ def build_runtime(
         wall_clock=utc_now,
         analysis_pool=pool,
         analysis_executor=threads,
+        evidence=evidence_store(settings),
     )
     return runtime, http

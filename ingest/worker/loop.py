@@ -40,7 +40,9 @@ from ingest.schedule.scheduler import ProbeSchedule
 from ingest.sources.failures import ProbeError
 from ingest.sources.http_client import HttpClient, HttpTimeouts
 from ingest.stores.baselines import load_baselines, save_baselines
+from ingest.stores.evidence import EvidenceStore
 from ingest.stores.health import HealthWriter
+from ingest.worker.evidence import EvidenceKeeper
 from ingest.worker.motion_watch import MotionWatch
 from registry.db import SessionFactory
 
@@ -61,6 +63,7 @@ class RuntimeConfig:
     rtsp_threads: int = 32
     motion_watch_max: int = 0  # key-site streams kept open for motion; 0: none
     spool_headroom: int = 1_000  # events the spool must still take before more probes start
+    sweep_evidence_every_s: float = 3600.0  # prunes evidence of cameras that stopped faulting
 
 
 @dataclass(slots=True)
@@ -112,6 +115,7 @@ class IngestRuntime:
         monotonic: Seconds = time.monotonic,
         analysis_executor: Executor | None = None,
         analysis_pool: AnalysisPool | None = None,
+        evidence: EvidenceStore | None = None,
     ) -> None:
         self.config = config
         self.factory = factory
@@ -127,6 +131,7 @@ class IngestRuntime:
             executor=analysis_executor, pool=analysis_pool,
         )  # fmt: skip
         self.health = HealthWriter(factory, leases.worker_id)
+        self.evidence = EvidenceKeeper(evidence)
         self.schedule = ProbeSchedule()
         self.stats = RuntimeStats()
         self.states: dict[str, ProbeState] = {}
@@ -174,6 +179,7 @@ class IngestRuntime:
         if gone:
             await self.save_baselines(gone)
             await self.sampler.forget(gone)
+            self.evidence.forget(gone)
         known = self.sampler.known()
         new = [c for c in targets if c not in known]
         if new:
@@ -238,7 +244,7 @@ class IngestRuntime:
         where = Target(target.camera_id, target.district_code)
         async with self._uplinks.hold(target.uplink):
             try:
-                captured_at, verdict = await self.sampler.sample_and_judge(target)
+                judged = await self.sampler.sample_and_judge(target)
             except ProbeError as error:
                 self.stats.failures += 1
                 self.stats.probes += 1
@@ -246,7 +252,8 @@ class IngestRuntime:
                     where, before, self.wall_clock(), error, self.config.policy
                 )
         self.stats.probes += 1
-        return after_sample(where, before, captured_at, verdict, None)
+        evidence = await self.evidence.reference(target.camera_id, judged)
+        return after_sample(where, before, judged.captured_at, judged.verdict, evidence)
 
     def _internal_error(self, camera_id: str, error: Exception) -> None:
         """Our own failure on this camera: counted, logged once per run, one `internal`
@@ -321,6 +328,7 @@ class IngestRuntime:
         next_refresh = now + cfg.refresh_registry_every_s
         next_flush = now + cfg.flush_every_s
         next_save = now + cfg.save_baselines_every_s
+        next_sweep = now + cfg.sweep_evidence_every_s
         while not stop.is_set():
             now = self.monotonic()
             if now >= next_refresh:
@@ -335,11 +343,14 @@ class IngestRuntime:
             if now >= next_save:
                 await self.save_baselines()
                 next_save = now + cfg.save_baselines_every_s
+            if now >= next_sweep:
+                await self.evidence.sweep()
+                next_sweep = now + cfg.sweep_evidence_every_s
             self.dispatch_due(now)
             # Dispatch in ticks: waking for every finished probe (hundreds a second) costs
             # more CPU than the probes' own bookkeeping, and 50 ms is nothing next to the
             # lateness that matters (seconds).
-            wake = min(next_renew, next_refresh, next_flush, next_save)
+            wake = min(next_renew, next_refresh, next_flush, next_save, next_sweep)
             next_due = self.schedule.next_due()
             if next_due is not None:
                 wake = min(wake, max(next_due, now + DISPATCH_TICK_S))
@@ -378,6 +389,7 @@ class IngestRuntime:
             "probes": self.stats.probes,
             "failures": self.stats.failures,
             "internal_errors": self.stats.internal_errors,
+            "evidence_errors": self.evidence.errors,
             "events": self.stats.events + (self.motion.events if self.motion else 0),
             "motion_watched": len(self.motion.watched) if self.motion else 0,
             "p99_lateness_s": round(self.stats.lateness_p99(), 3),

@@ -3,6 +3,7 @@ on the registry's topology, in the test's virtual time."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -31,13 +32,15 @@ class Alerts:
         self.service.load()
         self.producer = Producer(district_of=dict(CAMERAS))
 
-    def fault(self, camera_id: str, code: str, at: datetime | None = None) -> AlertRow:
+    def fault(
+        self, camera_id: str, code: str, at: datetime | None = None, evidence: str | None = None
+    ) -> AlertRow:
         """A picture fault on `camera_id` (one alert per camera and code)."""
         ts = at or self.clock()
         event = self.producer.event(
             "health.fault", camera_id, ts, code=code, value=1.0, threshold=2.0
         )
-        self.service.process([event])
+        self.service.process([replace(event, evidence=evidence)])
         return self.row(f"{camera_id}", code)
 
     def offline(self, camera_id: str) -> AlertRow:

@@ -129,6 +129,15 @@ class Tokens:
         )
         return {"Authorization": f"Bearer {token}"}
 
+    def api_token(self, client: TestClient, username: str, scopes: list[str]) -> dict[str, str]:
+        """Headers with an API token `username` made for itself, limited to `scopes`."""
+        created = client.post(
+            "/api/v1/auth/tokens",
+            json={"name": f"screen {'+'.join(scopes)}", "scopes": scopes},
+            headers=self.headers(username),
+        ).json()
+        return {"Authorization": f"Bearer {created['token']}"}
+
 
 @pytest.fixture
 def tokens(app: FastAPI, user_ids: dict[str, int], clock: FakeClock) -> Tokens:

@@ -19,6 +19,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from ingest.stores.evidence import EvidenceBounds, EvidenceStore, evidence_root
 from tests.api.conftest import Tokens
 
 OPEN = {
@@ -38,8 +39,15 @@ SESSION_ROUTES = {"/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/lo
 # Watching a camera live is reading (snapshots:read), though its offer is a POST.
 LIVE_VIEW = {"/api/v1/cameras/{camera_id}/live", "/api/v1/cameras/{camera_id}/live/{viewer_id}"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-# Township B's resource for each path parameter.
-OF_B = {"camera_id": "cam-b1", "code": "150402002", "department_id": "wz-urban"}
+# Township B's resource for each path parameter (`name`, `picture`: cam-b1's evidence,
+# which the handler test writes first, so a 404 there is the scope and not a missing file).
+OF_B = {
+    "camera_id": "cam-b1",
+    "code": "150402002",
+    "department_id": "wz-urban",
+    "name": "20261126T020000000Z-BLURRED",
+    "picture": "fault",
+}
 
 
 def http_routes(app: FastAPI) -> Iterator[tuple[str, set[str]]]:
@@ -112,6 +120,15 @@ def test_a_handler_of_township_a_gets_nothing_of_township_b(
     app: FastAPI, client: TestClient, tokens: Tokens, cameras: dict[str, str]
 ) -> None:
     headers = tokens.headers("handler-a")
+    store = EvidenceStore(
+        evidence_root(app.state.context.settings.data_dir), EvidenceBounds(), tokens.clock
+    )
+    assert (
+        store.keep("cam-b1", tokens.clock(), "BLURRED", b"\xff\xd8", None)
+        == "cam-b1/" + (OF_B["name"])
+    )
+    evidence_of_b = fill("/api/v1/cameras/{camera_id}/evidence/{name}/{picture}", OF_B)
+    assert client.get(evidence_of_b, headers=tokens.headers("root")).status_code == 200
     for method, path in operations(app):
         if method != "GET" or "{" not in path or path in OPEN:
             continue
@@ -139,12 +156,7 @@ def test_a_handler_of_township_a_gets_nothing_of_township_b(
 def test_an_api_token_is_limited_to_its_scopes(
     client: TestClient, tokens: Tokens, cameras: dict[str, str]
 ) -> None:
-    created = client.post(
-        "/api/v1/auth/tokens",
-        json={"name": "screen", "scopes": ["districts:read"]},
-        headers=tokens.headers("maintainer-a"),
-    ).json()
-    token = {"Authorization": f"Bearer {created['token']}"}
+    token = tokens.api_token(client, "maintainer-a", ["districts:read"])
     assert client.get("/api/v1/districts", headers=token).status_code == 200
     assert client.get("/api/v1/cameras", headers=token).status_code == 403
     assert client.delete("/api/v1/cameras/cam-a1", headers=token).status_code == 403

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 import pytest
 
 from bus.events import MalformedEvent, MalformedReason
@@ -25,6 +26,7 @@ from ingest.analysis.health_codes import HealthVerdict
 from ingest.analysis.health_config import HealthConfig
 from ingest.fleet.leases import LeaseConfig, LeaseManager
 from ingest.fleet.targets import CameraTarget
+from ingest.probing.judged import Judged, SeenPicture
 from ingest.probing.state import ProbePolicy
 from ingest.publishing.publisher import Publisher, PublisherOptions
 from ingest.publishing.spool import Spool
@@ -39,6 +41,7 @@ from tests.registry.factories import DISTRICTS, camera, write_csv
 
 INTERVAL_S = 60.0
 CLEAN = HealthVerdict(raised=(), cleared=(), active=(), measured=(), learning=False)
+PICTURE = SeenPicture(gray=np.zeros((18, 32), np.uint8))
 Action = BaseException | None
 
 
@@ -62,13 +65,13 @@ class ScriptedSampler:
     script: dict[str, list[Action]] = field(default_factory=dict)
     probed_at: defaultdict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
-    async def sample_and_judge(self, target: CameraTarget) -> tuple[datetime, HealthVerdict]:
+    async def sample_and_judge(self, target: CameraTarget) -> Judged:
         self.probed_at[target.camera_id].append(self.clock.t)
         actions = self.script.get(target.camera_id, [])
         action = actions.pop(0) if actions else None
         if action is not None:
             raise action
-        return self.clock.wall(), CLEAN
+        return Judged(self.clock.wall(), CLEAN, PICTURE)
 
     def held(self) -> set[str]:
         return set()
