@@ -108,6 +108,14 @@ class Settings(BaseSettings):
         description="Evidence kept per camera under data_dir/evidence: each health.fault's "
         "judged picture and the last good one before it; the oldest go first (0: none kept).",
     )
+    evidence_hold_max_mb: int = Field(
+        default=256,
+        ge=0,
+        le=65_536,
+        description="Memory per worker process for the cameras' last good pictures (their own "
+        "JPEGs, held until a fault needs one as its 'before'). Beyond it, cameras not yet "
+        "holding one get none, and their faults' evidence has no 'before' picture.",
+    )
     evidence_max_age_s: float = Field(
         default=30 * 86_400.0,
         gt=0,

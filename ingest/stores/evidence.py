@@ -102,6 +102,8 @@ def picture_path(root: Path, camera_id: str, name: str, picture: Picture) -> Pat
 class EvidenceBounds:
     keep_per_camera: int = 20
     max_age_s: float = 30 * 86_400.0
+    hold_max_bytes: int = 256 * 1024**2
+    """Memory one worker may spend on the cameras' last good pictures (held until a fault)."""
 
     def __post_init__(self) -> None:
         if self.keep_per_camera < 1 or self.max_age_s <= 0:

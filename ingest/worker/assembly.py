@@ -60,7 +60,11 @@ def running_publisher(settings: Settings, mqtt_url: str) -> Iterator[Publisher]:
 def evidence_store(settings: Settings) -> EvidenceStore | None:
     if settings.evidence_keep_per_camera == 0:
         return None
-    bounds = EvidenceBounds(settings.evidence_keep_per_camera, settings.evidence_max_age_s)
+    bounds = EvidenceBounds(
+        settings.evidence_keep_per_camera,
+        settings.evidence_max_age_s,
+        settings.evidence_hold_max_mb * 1024**2,
+    )
     return EvidenceStore(evidence_root(settings.data_dir), bounds, utc_now)
 
 
