@@ -34,7 +34,7 @@ from api.auth.principal import Scope
 from api.queries import keyset
 from api.queries.alerts import KEY_SHAPE, AlertFilter, search_alerts
 from benchmarks.bulk import Step, column_names, load_rows
-from benchmarks.feed_latency import feed_latencies, serving
+from benchmarks.feed_latency import feed_latencies, feed_url, serving
 from bus.event_ids import make_event_id
 from bus.events import Event, EventType
 from config.settings import Settings
@@ -249,7 +249,8 @@ def _feed_figures(
     app = create_app(Settings(data_dir=folder / "feed"), factory, lambda: datetime.now(UTC))
     key = app.state.context.signing_key
     tokens = [access_tokens.issue(key, user_id, now, 3600) for user_id in users]
-    with serving(app) as url:
+    with serving(app) as base_url:
+        url = feed_url(base_url)
         alone = percentile(feed_latencies(url, tokens[:1], publish, WS_ROUNDS * 4), 0.99)
         everyone = feed_latencies(url, tokens, publish, WS_ROUNDS)
     p99 = percentile(everyone, 0.99)

@@ -26,8 +26,9 @@ RECEIVE_TIMEOUT_S = 30.0
 
 @contextmanager
 def serving(app: Any) -> Iterator[str]:
-    """Serve `app` on a free loopback port; yields the feed's ws:// URL."""
-    sock = socket.socket()
+    """Serve `app` with uvicorn on a free loopback port (a thread); yields its http:// URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
@@ -39,11 +40,15 @@ def serving(app: Any) -> Iterator[str]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
     try:
-        yield f"ws://127.0.0.1:{port}/api/v1/ws"
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(30)
         sock.close()
+
+
+def feed_url(base_url: str) -> str:
+    return base_url.replace("http://", "ws://", 1) + "/api/v1/ws"
 
 
 async def _subscribe(url: str, token: str) -> ClientConnection:
