@@ -19,11 +19,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, insert, select
 
 from alerts.cases.kpis import Cards, Kpis, KpiScope, kpis
 from alerts.cases.models import Case, CaseFlag
-from benchmarks.cases_data import CASE_COLUMNS, FLAG_COLUMNS, League, case_rows, league
+from benchmarks.bulk import Step, load_rows
+from benchmarks.cases_data import League, case_rows, league
 from benchmarks.db_size import rows_per_gb, tables_bytes
 from registry.db import make_engine, make_session_factory
 from registry.migrate import upgrade
@@ -122,46 +123,18 @@ def _chunks(
 
 def load_cases(engine: Engine, place: League, count: int, report: Report) -> int:
     """Load `count` generated cases and their flags; returns the number of flags."""
-    flags_total = 0
-    loaded = 0
-    if engine.dialect.name == "postgresql":
-        raw = engine.raw_connection()
-        try:
-            cursor = raw.driver_connection.cursor()  # type: ignore[union-attr]
-            for cases, flags in _chunks(case_rows(count, place, NOW)):
-                with cursor.copy(f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN") as copy:
-                    for row in cases:
-                        copy.write_row(row)
-                with cursor.copy(f"COPY case_flags ({', '.join(FLAG_COLUMNS)}) FROM STDIN") as copy:
-                    for row in flags:
-                        copy.write_row(row)
-                flags_total += len(flags)
-                loaded += len(cases)
-                if loaded % (CHUNK * 4) == 0:
-                    report(f"  {loaded:,} cases loaded")
-            raw.commit()
-        finally:
-            raw.close()
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE cases"))
-            connection.execute(text("VACUUM ANALYZE case_flags"))
-        return flags_total
-    with engine.begin() as connection:
+    totals = {"cases": 0, "flags": 0}
+
+    def steps() -> Iterable[Step]:
         for cases, flags in _chunks(case_rows(count, place, NOW)):
-            connection.execute(
-                insert(Case), [dict(zip(CASE_COLUMNS, r, strict=True)) for r in cases]
-            )
-            if flags:
-                connection.execute(
-                    insert(CaseFlag), [dict(zip(FLAG_COLUMNS, r, strict=True)) for r in flags]
-                )
-            flags_total += len(flags)
-            loaded += len(cases)
-            if loaded % (CHUNK * 4) == 0:
-                report(f"  {loaded:,} cases loaded")
-    with engine.connect() as connection:
-        connection.execute(text("ANALYZE"))
-    return flags_total
+            yield [(Case, cases), (CaseFlag, flags)]
+            totals["cases"] += len(cases)
+            totals["flags"] += len(flags)
+            if totals["cases"] % (CHUNK * 4) == 0:
+                report(f"  {totals['cases']:,} cases loaded")
+
+    load_rows(engine, steps())
+    return totals["flags"]
 
 
 def scopes(place: League) -> dict[str, KpiScope]:

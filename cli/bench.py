@@ -58,12 +58,16 @@ def api_command(
     alerts: Annotated[
         int, typer.Option(min=0, help="Alerts in the table for the queue figures (0: skip).")
     ] = 0,
+    ws_clients: Annotated[
+        int, typer.Option(min=0, help="WebSocket clients of the change feed (0: skip).")
+    ] = 200,
 ) -> None:
-    """API latency: district roll-ups against a count per node, camera search and reads."""
+    """API latency: district roll-ups against a count per node, camera search and reads,
+    the alert queue's first and deep pages, a new alert's way to the feed's clients."""
     from benchmarks import api
 
     emit(api.run(cameras=cameras, requests=requests, database_url=database_url,
-                 report=typer.echo, alerts=alerts))  # fmt: skip
+                 report=typer.echo, alerts=alerts, ws_clients=ws_clients))  # fmt: skip
 
 
 @app.command("analysis")

@@ -78,6 +78,12 @@ def path_range(path: str) -> tuple[str, str]:
     return path, path[:-1] + "0"
 
 
+def spans_tree(low: str, high: str, first: str, last: str) -> bool:
+    """Whether the path range [low, high) holds every district, the lowest path being
+    `first` and the highest `last`."""
+    return low <= first and last < high
+
+
 def district_path(session: Session, code: str) -> str | None:
     return session.scalar(select(District.path).where(District.code == code))
 

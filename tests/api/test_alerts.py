@@ -279,3 +279,22 @@ def test_escalate_serves_the_alert_service_wired_to_cases(
     monkeypatch.setattr(actions, "escalate", wired)
     assert _escalate(context, "operator-a", "a1", "why", context.clock()) == 42
     assert seen == {"actor": "operator-a", "alert_id": "a1", "workflow": context.workflow}
+
+
+def test_the_whole_tree_and_a_part_of_it_select_the_same_alerts(
+    client: TestClient, tokens: Tokens, made: Alerts
+) -> None:
+    """The root's queue (the whole tree: joined on district codes) and a subtree's
+    (its district codes listed) agree, with and without the district filter."""
+    mine = made.offline("cam-a1")
+    theirs = made.offline("cam-b1")
+
+    def ids(user: str, query: str = "") -> set[str]:
+        response = client.get(f"/api/v1/alerts?{query}", headers=tokens.headers(user))
+        assert response.status_code == 200, response.text
+        return {a["id"] for a in response.json()["items"]}
+
+    assert ids("root") == {mine.id, theirs.id}
+    assert ids("root", "district=150400") == {mine.id, theirs.id}
+    assert ids("root", "district=150402002") == {theirs.id}
+    assert ids("operator-a") == ids("root", "district=150402001") == {mine.id}

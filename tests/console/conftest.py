@@ -9,20 +9,18 @@ downloads a browser here. Without chromium the browser tests skip, except in CI
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from api.app import create_app
 from api.queries.districts import command_center_day
+from benchmarks.feed_latency import serving
 from config.settings import Settings
 from registry.auth_tables import Role
 from registry.db import SessionFactory, transaction
@@ -150,13 +148,6 @@ class LiveServer:
     factory: SessionFactory
 
 
-def _free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 @pytest.fixture
 def console_data(db: SessionFactory, tmp_path: Path) -> SessionFactory:
     """The district tree, two township operators (made by the registry) and three cameras."""
@@ -204,28 +195,14 @@ def console_data(db: SessionFactory, tmp_path: Path) -> SessionFactory:
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     """Starts the real app with uvicorn on a free port (in a thread); stops it after."""
-    started: list[tuple[uvicorn.Server, threading.Thread]] = []
+    with ExitStack() as servers:
 
-    def start(factory: SessionFactory, **overrides: Any) -> LiveServer:
-        settings = Settings(data_dir=tmp_path / "data", **overrides)
-        app = create_app(settings, factory)
-        sock = _free_socket()
-        port = sock.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-        started.append((server, thread))
-        return LiveServer(f"http://127.0.0.1:{port}", app, factory)
+        def start(factory: SessionFactory, **overrides: Any) -> LiveServer:
+            settings = Settings(data_dir=tmp_path / "data", **overrides)
+            app = create_app(settings, factory)
+            return LiveServer(servers.enter_context(serving(app)), app, factory)
 
-    yield start
-    for server, thread in started:
-        server.should_exit = True
-        thread.join(15)
+        yield start
 
 
 def login(page: Any, base_url: str, username: str) -> None:
