@@ -34,6 +34,7 @@ from api.auth.principal import Scope
 from api.queries import keyset
 from api.queries.alerts import KEY_SHAPE, AlertFilter, search_alerts
 from benchmarks.bulk import Step, column_names, load_rows
+from benchmarks.db_size import rows_per_gb, tables_bytes
 from benchmarks.feed_latency import feed_latencies, feed_url, serving
 from bus.event_ids import make_event_id
 from bus.events import Event, EventType
@@ -388,7 +389,13 @@ def run(
                     f"{deep['offset_ms']:.1f} ms ({deep['offset_ms'] / deep['keyset_ms']:.1f}×)"
                 )
             feed = _feed_figures(factory, folder, ws_clients, now, report)
+            alert_bytes = tables_bytes(engine, ("alerts",)) if alerts else None
             engine.dispose()
+    alerts_per_gb = rows_per_gb(alerts, alert_bytes)
+    if alert_bytes is not None:
+        report(
+            f"alerts and their indexes: {alert_bytes / 1024**2:,.0f} MB, {alerts_per_gb:,} per GB"
+        )
     encrypt_us, decrypt_us = _fernet_us()
     report(f"Fernet per camera password: encrypt {encrypt_us:.1f} µs, decrypt {decrypt_us:.1f} µs")
     return {
@@ -409,5 +416,6 @@ def run(
         "queue_deep_p99_ms": round(queue.get("deep_p99_ms", 0.0), 2),
         "deep_keyset_db_p99_ms": round(deep["keyset_ms"], 2),
         "baseline_offset_deep_p99_ms": round(deep["offset_ms"], 2),
+        "alerts_per_gb": alerts_per_gb,
         **feed,
     }
