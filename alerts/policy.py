@@ -24,6 +24,8 @@ class Policy:
     flap_window_s: float = 600.0
     flap_changes: int = 6
     recurrence_window_s: float = 3600.0
+    max_clock_skew_s: float = 60.0
+    """How far ahead of our clock an event time may be; further is `clock_skew`."""
 
     def __post_init__(self) -> None:
         if not 0 < self.group_clear_share <= self.group_min_share <= 1:
@@ -51,6 +53,10 @@ class Policy:
     def recurrence_window(self) -> timedelta:
         return timedelta(seconds=self.recurrence_window_s)
 
+    @property
+    def max_clock_skew(self) -> timedelta:
+        return timedelta(seconds=self.max_clock_skew_s)
+
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
         return cls(
@@ -64,4 +70,5 @@ class Policy:
             flap_window_s=settings.alerts_flap_window_s,
             flap_changes=settings.alerts_flap_changes,
             recurrence_window_s=settings.alerts_recurrence_window_s,
+            max_clock_skew_s=settings.alerts_max_clock_skew_s,
         )

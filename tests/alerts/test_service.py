@@ -171,6 +171,21 @@ def test_unusable_data_is_dead_lettered_and_the_rest_goes_on(db: SessionFactory)
     assert bad.event_id.encode() in letter.payload
 
 
+def test_a_status_stamped_far_ahead_of_our_clock_changes_nothing(db: SessionFactory) -> None:
+    topology, clock = banner(1, 20), Clock()
+    svc, p = (
+        service(db, clock, topology, Policy(hold_s=0, max_clock_skew_s=60)),
+        producer_for(topology),
+    )
+    svc.process([p.offline("T00C0001", at(0))])
+    online = {"status": "online", "since": None, "faults": {}, "last_failure": None,
+              "consecutive_failures": 0}  # fmt: skip
+    svc.reconcile([StatusMessage("T00C0001", "w1", at(61), online)])
+    assert svc.engine.alerts[fingerprint(Kind.OFFLINE, Scope.CAMERA, "T00C0001")].active
+    svc.reconcile([StatusMessage("T00C0001", "w1", at(59), online)])
+    assert not svc.engine.alerts[fingerprint(Kind.OFFLINE, Scope.CAMERA, "T00C0001")].active
+
+
 def test_a_writer_that_fell_behind_gets_a_conflict_and_reloads(db: SessionFactory) -> None:
     topology, clock = banner(1, 20), Clock()
     svc, p = service(db, clock, topology, Policy(hold_s=0)), producer_for(topology)
