@@ -32,7 +32,7 @@ from alerts.stages.group import (
 from alerts.stages.prioritize import prioritize, reprioritized
 from alerts.stages.silence import silence
 from alerts.stages.state import alert_state, settle
-from alerts.stages.validate import presence_signal, signals_for
+from alerts.stages.validate import check_clock, presence_signal, signals_for
 from alerts.topology import Topology, district_key, uplink_key
 from bus.events import Event
 from bus.messages import PresenceMessage
@@ -76,12 +76,14 @@ class Engine:
 
     # -- input -----------------------------------------------------------------------
 
-    def signals(self, event: Event) -> tuple[Signal, ...]:
-        """What `event` says; raises `Rejected` for data the service cannot use."""
+    def signals(self, event: Event, now: datetime) -> tuple[Signal, ...]:
+        """What `event` says; raises `Rejected` for data the service cannot use and for
+        a time too far ahead of `now`."""
+        check_clock(event, now, self.policy.max_clock_skew)
         return signals_for(event, self.topology, self.arming)
 
     def apply_event(self, event: Event, now: datetime) -> tuple[Signal, ...]:
-        signals = self.signals(event)
+        signals = self.signals(event, now)
         for signal in signals:
             self.apply(signal, now)
         return signals

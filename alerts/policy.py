@@ -26,6 +26,8 @@ class Policy:
     recurrence_window_s: float = 3600.0
     no_worker_hold_s: float = 60.0
     """Every known ingest worker offline this long raises `no_live_worker`."""
+    max_clock_skew_s: float = 60.0
+    """How far ahead of our clock an event time may be; further is `clock_skew`."""
 
     def __post_init__(self) -> None:
         if not 0 < self.group_clear_share <= self.group_min_share <= 1:
@@ -57,6 +59,10 @@ class Policy:
     def no_worker_hold(self) -> timedelta:
         return timedelta(seconds=self.no_worker_hold_s)
 
+    @property
+    def max_clock_skew(self) -> timedelta:
+        return timedelta(seconds=self.max_clock_skew_s)
+
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
         return cls(
@@ -71,4 +77,5 @@ class Policy:
             flap_changes=settings.alerts_flap_changes,
             recurrence_window_s=settings.alerts_recurrence_window_s,
             no_worker_hold_s=settings.alerts_no_worker_hold_s,
+            max_clock_skew_s=settings.alerts_max_clock_skew_s,
         )

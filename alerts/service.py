@@ -25,7 +25,7 @@ from alerts.fleet import no_live_worker_signal
 from alerts.gaps import Hole, SeqTracker
 from alerts.models import AlertRow, AuditRow, SeqGap
 from alerts.reconcile import status_signals
-from alerts.stages.validate import Rejected
+from alerts.stages.validate import Rejected, ahead_of_clock
 from alerts.store import (
     alert_from_row,
     event_row,
@@ -143,7 +143,7 @@ class AlertService:
             if isinstance(message, Event):
                 self.seqs.observe(message.worker_id, message.seq, now)
                 try:
-                    signals = engine.signals(message)
+                    signals = engine.signals(message, now)
                 except Rejected as exc:
                     letters.append(_letter(message, exc, now, self.prefix))
                     continue
@@ -179,6 +179,10 @@ class AlertService:
         engine = self.engine
         open_fps = {fp for fp, alert in engine.alerts.items() if alert.active}
         for status in statuses:
+            if ahead_of_clock(status.ts, now, engine.policy.max_clock_skew):
+                log.warning("status of %s stamped %s, ahead of our clock: ignored",
+                            status.camera_id, status.ts.isoformat())  # fmt: skip
+                continue
             for signal in status_signals(status, engine.topology, open_fps):
                 engine.apply(signal, now)
 

@@ -232,6 +232,14 @@ class Settings(BaseSettings):
     alerts_gap_grace_s: float = Field(
         default=5.0, ge=0, le=600, description="A missing seq not filled by then is a gap."
     )
+    alerts_max_clock_skew_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=86_400,
+        description="An event (or retained status) stamped further ahead of the consumer's "
+        "clock is dead-lettered as `clock_skew` (status: ignored): state only moves forward "
+        "in event time, so a far-future time would pin it.",
+    )
     alerts_priorities_file: Path = Field(
         default=Path(__file__).resolve().parent / "alert_priorities.yaml",
         description="YAML priority rules (camera use, kind, time of day, duration, cameras).",

@@ -7,7 +7,7 @@ will, and `motion.start` on a camera armed at that moment.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from alerts.arming import Arming
 from alerts.domain import Kind, Scope, Signal, fingerprint
@@ -52,6 +52,24 @@ def _code(event: Event, known: frozenset[str] | None = None) -> str:
     if known is not None and code not in known:
         raise Rejected("unknown_code", f"{event.type} code {code[:40]!r} is not in the contract")
     return code
+
+
+def ahead_of_clock(ts: datetime, now: datetime, max_skew: timedelta) -> bool:
+    """Is `ts` further ahead of our clock than a sound producer clock can be?"""
+    return ts - now > max_skew
+
+
+def check_clock(event: Event, now: datetime, max_skew: timedelta) -> None:
+    """State only moves forward in event time, so one event stamped years ahead (a
+    worker's clock gone wrong) would pin its alert until the real clock caught up; it is
+    refused instead. A late event is fine: it is history and never moves state back."""
+    if ahead_of_clock(event.ts, now, max_skew):
+        ahead_s = (event.ts - now).total_seconds()
+        raise Rejected(
+            "clock_skew",
+            f"ts {event.ts.isoformat()} is {ahead_s:,.0f} s ahead of this consumer's clock "
+            f"(alerts_max_clock_skew_s {max_skew.total_seconds():g})",
+        )
 
 
 def signals_for(event: Event, topology: Topology, arming: Arming) -> tuple[Signal, ...]:

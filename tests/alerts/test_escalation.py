@@ -84,7 +84,7 @@ def test_escalate_needs_a_reason_and_an_open_alert(
 def test_the_alert_tables_answer_verified_closure(
     db: SessionFactory, svc: tuple[AlertService, Clock]
 ) -> None:
-    service, _ = svc
+    service, clock = svc
     p = Producer()
     reader = AlertTables(db)
     fp = fingerprint(Kind.FAULT, Scope.CAMERA, "C00002", "FROZEN")
@@ -93,8 +93,10 @@ def test_the_alert_tables_answer_verified_closure(
     service.process([replace(fault, evidence="evidence/C00002/1.jpg")])
     assert reader.alert_resolved_since(fp) is None  # firing
     assert reader.alert_evidence(fp) == "evidence/C00002/1.jpg"
+    clock.now = at(90)  # the consumer's clock moves with the events (clock-skew rule)
     service.process([p.event("health.recovered", "C00002", at(90), code="FROZEN")])
     assert reader.alert_resolved_since(fp) == at(90)
+    clock.now = at(400)
     service.process([p.event("health.fault", "C00002", at(400), code="FROZEN", value=0.0,
                              threshold=1.0)])  # fmt: skip
     assert reader.alert_resolved_since(fp) is None  # the fault is back: a new occurrence

@@ -57,6 +57,23 @@ def test_each_event_is_stored_once_and_counted_once(db: SessionFactory) -> None:
     assert row.status == "firing"
 
 
+def test_an_alert_resolved_and_reopened_within_one_batch_is_stored(db: SessionFactory) -> None:
+    # A backlog drained after a restart puts minutes of events in one batch: an alert
+    # opened earlier resolves and its fingerprint opens again. The resolution must be
+    # written before the new occurrence, or the open-fingerprint index refuses the batch
+    # on every retry and the consumer stalls for good.
+    topology, clock = banner(1, 50), Clock()
+    svc, p = service(db, clock, topology, Policy(hold_s=0)), producer_for(topology)
+    svc.process([p.offline("T00C0001", at(0))])
+    clock.now = at(20)
+    outcome = svc.process([p.online("T00C0001", at(10)), p.offline("T00C0001", at(20))])
+    assert outcome.stored == 2
+    with db() as session:
+        rows = session.scalars(select(AlertRow).order_by(AlertRow.started_at)).all()
+    assert [row.status for row in rows] == ["resolved", "firing"]
+    assert rows[1].previous_id == rows[0].id
+
+
 def test_restart_in_the_middle_of_a_group(db: SessionFactory) -> None:
     topology, clock = banner(2, 100), Clock()
     policy = Policy(hold_s=120)
@@ -152,6 +169,21 @@ def test_unusable_data_is_dead_lettered_and_the_rest_goes_on(db: SessionFactory)
         (letter,) = session.scalars(select(DeadLetterRow)).all()
     assert letter.reason == "bad_data"
     assert bad.event_id.encode() in letter.payload
+
+
+def test_a_status_stamped_far_ahead_of_our_clock_changes_nothing(db: SessionFactory) -> None:
+    topology, clock = banner(1, 20), Clock()
+    svc, p = (
+        service(db, clock, topology, Policy(hold_s=0, max_clock_skew_s=60)),
+        producer_for(topology),
+    )
+    svc.process([p.offline("T00C0001", at(0))])
+    online = {"status": "online", "since": None, "faults": {}, "last_failure": None,
+              "consecutive_failures": 0}  # fmt: skip
+    svc.reconcile([StatusMessage("T00C0001", "w1", at(61), online)])
+    assert svc.engine.alerts[fingerprint(Kind.OFFLINE, Scope.CAMERA, "T00C0001")].active
+    svc.reconcile([StatusMessage("T00C0001", "w1", at(59), online)])
+    assert not svc.engine.alerts[fingerprint(Kind.OFFLINE, Scope.CAMERA, "T00C0001")].active
 
 
 def test_a_writer_that_fell_behind_gets_a_conflict_and_reloads(db: SessionFactory) -> None:

@@ -33,6 +33,7 @@ from registry.db import SessionFactory
 from registry.importer import import_cameras, import_districts
 from registry.records import read_records
 from tests.registry.factories import DISTRICTS, camera, write_csv
+from tests.reliability.conftest import Report
 
 pytestmark = pytest.mark.slow
 RUN_S = 8.0
@@ -94,7 +95,7 @@ EXPECTED = {
 
 
 def test_hostile_snapshot_endpoints_are_probe_failures_and_nothing_stops(
-    db: SessionFactory, tmp_path: Path
+    db: SessionFactory, tmp_path: Path, report: Report
 ) -> None:
     port = free_port()
     cams = HostileCameras()
@@ -103,7 +104,7 @@ def test_hostile_snapshot_endpoints_are_probe_failures_and_nothing_stops(
     ]
     rows.append(camera("cam-scheme", snapshot_url="gopher://127.0.0.1/x.jpg", main_url=""))
     import_districts(db, read_records(write_csv(tmp_path / "d.csv", DISTRICTS), "districts"))
-    report = import_cameras(db, read_records(write_csv(tmp_path / "c.csv", rows), "cameras"),
+    imported = import_cameras(db, read_records(write_csv(tmp_path / "c.csv", rows), "cameras"),
                             skip_invalid=True)  # fmt: skip
     spool = Spool(tmp_path / "spool.sqlite")
     publisher = Publisher("mqtt://127.0.0.1:1", spool, PublisherOptions("hostile"))
@@ -138,7 +139,7 @@ def test_hostile_snapshot_endpoints_are_probe_failures_and_nothing_stops(
     finally:
         spool.close()
     sent = Counter(e["type"] for e in events)
-    print(f"\nrequests per camera: {dict(cams.hits)}; events: {dict(sent)}")
+    report(f"requests per camera: {dict(cams.hits)}; events: {dict(sent)}")
     # Every camera kept being probed, about once per interval (the run lasts RUN_S).
     for kind in KINDS:
         assert cams.hits[kind] >= RUN_S / INTERVAL_S - 3, kind
@@ -149,5 +150,5 @@ def test_hostile_snapshot_endpoints_are_probe_failures_and_nothing_stops(
     assert "cam-good" not in failures
     assert runtime.states["cam-good"].status is CameraStatus.ONLINE
     # A camera URL with a bad scheme is refused at import, with its line: never probed.
-    assert [(e.line, "gopher" in e.reason) for e in report.errors] == [(len(rows) + 1, True)]
+    assert [(e.line, "gopher" in e.reason) for e in imported.errors] == [(len(rows) + 1, True)]
     assert "cam-scheme" not in runtime.states

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.processes import CAMERAS, League, Running, healthy_cameras, lease_holders
+from tests.reliability.conftest import Report
 
 pytestmark = pytest.mark.slow
 LEASE_TTL_S = 6.0
@@ -31,7 +32,7 @@ def _probers(simulator_url: str) -> dict[str, list[tuple[float, str]]]:
 
 
 def test_a_killed_machines_cameras_move_to_the_other_and_none_is_probed_twice(
-    league: League,
+    league: League, report: Report
 ) -> None:
     env, database, simulator_url = league
     env = env | {"GRIDWATCH_LEASE_TTL_S": str(LEASE_TTL_S), "GRIDWATCH_WORKER_PROCESSES": "1"}
@@ -64,7 +65,7 @@ def test_a_killed_machines_cameras_move_to_the_other_and_none_is_probed_twice(
     finally:
         first.stop()
         second.stop()
-    print(f"\n{len(held_by_a)} cameras moved in {took_s:.1f} s (lease {LEASE_TTL_S:g} s)")
+    report(f"{len(held_by_a)} cameras moved in {took_s:.1f} s (lease {LEASE_TTL_S:g} s)")
     assert took_s <= 2 * LEASE_TTL_S + 2, took_s
     # From the settled fair share on, a camera changed hands only if its machine was
     # killed, exactly once, to the other; two machines probing one camera at once would
