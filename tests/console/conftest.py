@@ -55,6 +55,7 @@ TOWNSHIP_B = "150402002"  # 文钟镇
 USERS = {
     "operator-a": (Role.OPERATOR, TOWNSHIP_A, "桥北镇值班员"),
     "operator-b": (Role.OPERATOR, TOWNSHIP_B, "文钟镇值班员"),
+    "maintainer-a": (Role.MAINTAINER, TOWNSHIP_A, "桥北镇运维"),
 }
 # Two cameras in township A (one in its village), one in B; A's are faulty or offline.
 CAMERAS = {

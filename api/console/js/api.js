@@ -5,9 +5,16 @@ import { canRefresh, refresh, signOut, token } from './session.js';
 
 const BASE = '/api/v1';
 
+// A schema error names the field, so people can see which input to mend.
+function readable(status, problem) {
+  const first = problem?.errors?.[0];
+  if (first) return `${first.loc.filter((part) => part !== 'body').join('.')}: ${first.msg}`;
+  return problem?.detail ?? `HTTP ${status}`;
+}
+
 export class ApiError extends Error {
   constructor(status, problem) {
-    super(problem?.detail ?? `HTTP ${status}`);
+    super(readable(status, problem));
     this.status = status;
     this.problem = problem ?? {};
   }
