@@ -20,14 +20,16 @@ export class ApiError extends Error {
   }
 }
 
-function send(path, { method = 'GET', body, keepalive = false } = {}) {
+// `body` is sent as JSON; `raw` (a File or Blob, e.g. a photo) as it is, with its own type.
+function send(path, { method = 'GET', body, raw, keepalive = false } = {}) {
   const headers = { Authorization: `Bearer ${token()}` };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (raw !== undefined) headers['Content-Type'] = raw.type || 'application/octet-stream';
+  else if (body !== undefined) headers['Content-Type'] = 'application/json';
   return fetch(`${BASE}${path}`, {
     method,
     headers,
     keepalive,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
   });
 }
 
