@@ -22,6 +22,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
+from api.context import Clock
 from api.queries.districts import command_center_day
 from config.settings import Settings
 from registry.auth_tables import Role
@@ -222,12 +223,13 @@ def case_people(console_data: SessionFactory, tmp_path: Path) -> SessionFactory:
 
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
-    """Starts the real app with uvicorn on a free port (in a thread); stops it after."""
+    """Starts the real app with uvicorn on a free port (in a thread); stops it after.
+    A test that moves time hands in its own clock."""
     started: list[tuple[uvicorn.Server, threading.Thread]] = []
 
-    def start(factory: SessionFactory, **overrides: Any) -> LiveServer:
+    def start(factory: SessionFactory, clock: Clock | None = None, **overrides: Any) -> LiveServer:
         settings = Settings(data_dir=tmp_path / "data", **overrides)
-        app = create_app(settings, factory)
+        app = create_app(settings, factory, clock)
         sock = _free_socket()
         port = sock.getsockname()[1]
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))

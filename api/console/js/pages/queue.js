@@ -11,6 +11,7 @@ import { subscribe } from '../feed.js';
 import { formatDateTime, formatDuration, t } from '../i18n.js';
 import { href, replaceParams } from '../router.js';
 import { currentUser } from '../session.js';
+import { singleFlight } from '../single-flight.js';
 import { KINDS, alertCue, kindLabel } from './queue-cue.js';
 
 const PRIORITIES = [80, 50, 20];
@@ -70,24 +71,7 @@ export async function render(main, { params, isCurrent }) {
     await draw();
   }
 
-  // Changes come in bursts: one fetch at a time, and one more after it if any arrived
-  // meanwhile, so an older answer never overwrites a newer one.
-  let running = null;
-  let again = false;
-  function refresh() {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = load().finally(() => {
-      running = null;
-      if (again) {
-        again = false;
-        refresh();
-      }
-    });
-    return running;
-  }
+  const refresh = singleFlight(() => load());
 
   function say(message, link) {
     notice.replaceChildren(message, link ? ' ' : '', link ?? '');
