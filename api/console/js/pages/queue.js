@@ -7,6 +7,7 @@ import { api, query } from '../api.js';
 import { ask } from '../ask.js';
 import { h, option } from '../dom.js';
 import { indentedOptions, loadTree } from '../districts-tree.js';
+import { evidenceThumb } from '../evidence.js';
 import { subscribe } from '../feed.js';
 import { formatDateTime, formatDuration, t } from '../i18n.js';
 import { href, replaceParams } from '../router.js';
@@ -206,7 +207,17 @@ export async function render(main, { params, isCurrent }) {
       'tr',
       { 'data-alert': alert.id, class: member ? 'member' : alert.members > 0 ? 'storm' : '' },
       h('td', {}, severityBadge(alert)),
-      h('td', {}, member ? h('span', { class: 'muted' }, '↳ ') : '', what(alert, member)),
+      h(
+        'td',
+        {},
+        h(
+          'div',
+          { class: 'alert-what' },
+          member ? h('span', { class: 'muted' }, '↳ ') : '',
+          evidenceThumb(alert),
+          what(alert, member),
+        ),
+      ),
       h('td', {}, districtName(alert.district_code)),
       h('td', { class: 'nowrap' }, formatDateTime(alert.started_at)),
       h('td', { class: 'nowrap' }, formatDuration(alert.started_at)),
