@@ -29,6 +29,7 @@ from api.routers import (
     auth,
     camera_io,
     cameras,
+    case_photos,
     cases,
     departments,
     districts,
@@ -155,7 +156,7 @@ def create_app(
         )
     for module in (
         auth, users, districts, camera_io, cameras, snapshots, evidence, health, departments, feed,
-        live_routes, alerts, silences, cases, kpis,
+        live_routes, alerts, silences, cases, case_photos, kpis,
     ):  # fmt: skip
         app.include_router(module.router, responses=_error_responses())
     app.include_router(ops.router)

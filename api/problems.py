@@ -37,6 +37,8 @@ class ProblemType(StrEnum):
     TOKEN_INVALID = "token-invalid"  # noqa: S105 - an error type name
     IMPORT_FAILED = "import-failed"
     RATE_LIMITED = "rate-limited"
+    TOO_LARGE = "too-large"
+    UNSUPPORTED_MEDIA = "unsupported-media-type"
     UPSTREAM = "upstream-unavailable"
     METHOD_NOT_ALLOWED = "method-not-allowed"
     HTTP = "http-error"
@@ -61,6 +63,8 @@ TITLES = {
     ProblemType.TOKEN_INVALID: "Token invalid",
     ProblemType.IMPORT_FAILED: "Import failed",
     ProblemType.RATE_LIMITED: "Too many requests",
+    ProblemType.TOO_LARGE: "Too large",
+    ProblemType.UNSUPPORTED_MEDIA: "Unsupported media type",
     ProblemType.UPSTREAM: "Camera unavailable",
     ProblemType.METHOD_NOT_ALLOWED: "Method not allowed",
     ProblemType.HTTP: "HTTP error",

@@ -48,6 +48,7 @@ class CaseAction(StrEnum):
     SUPERVISE = "supervise"
     WHISTLE = "whistle"
     CHECK_IN = "check_in"
+    ATTACH_PHOTO = "attach_photo"
 
 
 class Stage(StrEnum):

@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from alerts.cases import commands
 from alerts.cases.models import Case
+from alerts.cases.photos import not_attached
 from alerts.cases.transitions import CaseError, IllegalTransition
-from alerts.cases.vocabulary import CaseAction, CaseStatus, Stage, WhistleRole
+from alerts.cases.vocabulary import FINISHED, CaseAction, CaseStatus, Stage, WhistleRole
 from alerts.cases.whistle import check_in, roll_call, whistle
 from api.auth.case_roles import next_actions, refusal
 from api.auth.permissions import Permission
@@ -175,6 +176,10 @@ def get_case(
             )
             for r in roll_call(context.factory, case_id, now)
         ],
+        may_whistle=principal.may(Permission.CASES_ACT)
+        and principal.role != Role.HANDLER
+        and CaseStatus(case.status) not in FINISHED
+        and case.district_level in context.workflow.rules.whistle_levels,
     )
 
 
@@ -213,7 +218,13 @@ def act(
         raise ProblemError(ProblemType.FORBIDDEN, 403, why)
     if body.department_id is not None:
         _department_exists(context, body.department_id)
-    data = {"note": body.note} if body.note else None
+    if missing := not_attached(context.factory, case_id, body.photos):
+        raise ProblemError(
+            ProblemType.VALIDATION, 422, f"photos {missing} are not attached to case {case_id}"
+        )
+    data: dict[str, object] = {"note": body.note} if body.note else {}
+    if body.photos:
+        data["photos"] = body.photos
     try:
         commands.act(
             context.factory,
@@ -225,7 +236,7 @@ def act(
             reason=body.reason,
             department_id=body.department_id,
             extension_s=body.extension_s,
-            data=data,
+            data=data or None,
         )
     except CaseError as exc:
         raise case_error(exc) from None

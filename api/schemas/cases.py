@@ -91,12 +91,29 @@ class CaseDetail(CaseOut):
     history: list[CaseEventOut] = Field(description="The audit trail, oldest first.")
     alerts: list[str] = Field(description="Ids of the alerts linked to the case.")
     roll_call: list[RollCallOut] = Field(description="Departments summoned by a whistle.")
+    may_whistle: bool = Field(description="You may summon departments (吹哨) to this case now.")
+
+
+class PhotoOut(BaseModel):
+    id: str = Field(description="The photo's SHA-256; name it in `photos` when resolving.")
+    media_type: str
+    bytes: int
+    url: str = Field(description="Where to GET it (with your token).")
+
+
+PhotoIds = Annotated[
+    list[Annotated[str, StringConstraints(pattern="^[0-9a-f]{64}$")]], Field(max_length=10)
+]
 
 
 class CaseActionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: Reason | None = Field(default=None, description="Required by some actions.")
     note: Reason | None = Field(default=None, description="Kept in the audit row's data.")
+    photos: PhotoIds = Field(
+        default_factory=list,
+        description="Photos attached to the case (POST .../photos) shown with it.",
+    )
     department_id: DepartmentId | None = Field(default=None, description="For assign, reassign.")
     extension_s: float | None = Field(
         default=None, gt=0, le=90 * 86400, description="Working seconds, for approve_extension."

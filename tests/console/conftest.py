@@ -19,12 +19,13 @@ from typing import Any
 import pytest
 
 from api.app import create_app
+from api.context import Clock
 from api.queries.districts import command_center_day
 from benchmarks.feed_latency import serving
 from config.settings import Settings
 from registry.auth_tables import Role
 from registry.db import SessionFactory, transaction
-from registry.importer import import_cameras, import_districts
+from registry.importer import import_cameras, import_departments, import_districts
 from registry.records import read_records
 from registry.users import create_user
 from tests.conftest import REPO
@@ -53,7 +54,13 @@ TOWNSHIP_B = "150402002"  # 文钟镇
 USERS = {
     "operator-a": (Role.OPERATOR, TOWNSHIP_A, "桥北镇值班员"),
     "operator-b": (Role.OPERATOR, TOWNSHIP_B, "文钟镇值班员"),
+    "maintainer-a": (Role.MAINTAINER, TOWNSHIP_A, "桥北镇运维"),
 }
+# Township A's departments; its handler belongs to the first.
+DEPARTMENTS = [
+    {"id": "qb-urban", "name": "桥北镇城管", "district_code": TOWNSHIP_A, "categories": "roads"},
+    {"id": "qb-police", "name": "桥北派出所", "district_code": TOWNSHIP_A, "categories": "police"},
+]
 # Two cameras in township A (one in its village), one in B; A's are faulty or offline.
 CAMERAS = {
     "cam-a1": ("150402001001", "东升嘎查村口", "degraded"),
@@ -193,16 +200,45 @@ def console_data(db: SessionFactory, tmp_path: Path) -> SessionFactory:
 
 
 @pytest.fixture
+def case_people(console_data: SessionFactory, tmp_path: Path) -> SessionFactory:
+    """`console_data` with township A's departments and a handler of its urban management."""
+    departments = read_records(write_csv(tmp_path / "dept.csv", DEPARTMENTS), "departments")
+    import_departments(console_data, departments)
+    with transaction(console_data) as session:
+        create_user(
+            session, "handler-a", PASSWORD, Role.HANDLER, TOWNSHIP_A,
+            department_id="qb-urban", display_name="城管王工", now=datetime.now(UTC),
+        )  # fmt: skip
+    return console_data
+
+
+@pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
-    """Starts the real app with uvicorn on a free port (in a thread); stops it after."""
+    """Starts the real app with uvicorn on a free port (in a thread); stops it after.
+    A test that moves time hands in its own clock."""
     with ExitStack() as servers:
 
-        def start(factory: SessionFactory, **overrides: Any) -> LiveServer:
+        def start(
+            factory: SessionFactory, clock: Clock | None = None, **overrides: Any
+        ) -> LiveServer:
             settings = Settings(data_dir=tmp_path / "data", **overrides)
-            app = create_app(settings, factory)
+            app = create_app(settings, factory, clock)
             return LiveServer(servers.enter_context(serving(app)), app, factory)
 
         yield start
+
+
+def answer(page: Any, **fields: str) -> None:
+    """Fills the open action dialog by its fields' names and confirms it."""
+    page.wait_for_selector("[data-testid=ask]")
+    for name, value in fields.items():
+        box = page.locator(f"[data-testid=ask-{name}]")
+        if box.evaluate("el => el.tagName") == "SELECT":
+            box.select_option(value)
+        else:
+            box.fill(value)
+    page.click("[data-testid=ask-ok]")
+    page.wait_for_selector("[data-testid=ask]", state="detached")
 
 
 def login(page: Any, base_url: str, username: str) -> None:

@@ -29,7 +29,7 @@ from tests.alerts.test_consumer import Publisher
 from tests.api.alert_fixtures import Alerts
 from tests.api.conftest import FakeClock
 from tests.conftest import REPO
-from tests.console.conftest import CAMERAS, Browser, LiveServer, login, screenshot
+from tests.console.conftest import CAMERAS, Browser, LiveServer, answer, login, screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -57,19 +57,6 @@ def _queue_ids(page: Any) -> set[str]:
     return {rows.nth(i).get_attribute("data-alert") for i in range(rows.count())}
 
 
-def _answer(page: Any, **fields: str) -> None:
-    """Fills the action dialog by its fields' names and confirms it."""
-    page.wait_for_selector("[data-testid=ask]")
-    for name, value in fields.items():
-        box = page.locator(f"[data-testid=ask-{name}]")
-        if box.evaluate("el => el.tagName") == "SELECT":
-            box.select_option(value)
-        else:
-            box.fill(value)
-    page.click("[data-testid=ask-ok]")
-    page.wait_for_selector("[data-testid=ask]", state="detached")
-
-
 def test_an_alert_reaches_its_township_live_and_becomes_a_case(
     browser: Browser, serve: Any, console_data: SessionFactory
 ) -> None:
@@ -95,14 +82,14 @@ def test_an_alert_reaches_its_township_live_and_becomes_a_case(
 
     # Acknowledge, by the visible label, for 4 hours: it leaves the queue for "acknowledged".
     page_a.locator(f"[data-alert='{alert.id}'] button:text('确认')").click()
-    _answer(page_a, duration_s="14400", note="on it")
+    answer(page_a, duration_s="14400", note="on it")
     page_a.wait_for_selector(f"[data-alert='{alert.id}']", state="detached")
     page_a.select_option("[data-testid=filter-view]", "acked")
     page_a.wait_for_selector(f"[data-alert='{alert.id}']")
     assert "view=acked" in page_a.url
     page_a.reload()  # the view survives a reload
     page_a.wait_for_selector(f"[data-alert='{alert.id}'] button:text('转工单')").click()
-    _answer(page_a, reason="camera at the border post is down")
+    answer(page_a, reason="camera at the border post is down")
     page_a.click("[data-testid=escalated-case]")
     page_a.wait_for_selector("[data-testid=case-history] li")
     case_url = page_a.url
@@ -110,7 +97,7 @@ def test_an_alert_reaches_its_township_live_and_becomes_a_case(
     assert "桥北镇" in page_a.content()
     # The next allowed action, as its button: accept (a note is optional).
     page_a.click("[data-testid=next-actions] button[data-action=accept]")
-    _answer(page_a, reason="accepted at the wall")
+    answer(page_a, reason="accepted at the wall")
     page_a.wait_for_selector("[data-testid=case-status]:text('已受理')")
     assert page_a.locator("[data-testid=case-history] li").count() == 3
 

@@ -5,22 +5,31 @@ import { canRefresh, refresh, signOut, token } from './session.js';
 
 const BASE = '/api/v1';
 
+// A schema error names the field, so people can see which input to mend.
+function readable(status, problem) {
+  const first = problem?.errors?.[0];
+  if (first) return `${first.loc.filter((part) => part !== 'body').join('.')}: ${first.msg}`;
+  return problem?.detail ?? `HTTP ${status}`;
+}
+
 export class ApiError extends Error {
   constructor(status, problem) {
-    super(problem?.detail ?? `HTTP ${status}`);
+    super(readable(status, problem));
     this.status = status;
     this.problem = problem ?? {};
   }
 }
 
-function send(path, { method = 'GET', body, keepalive = false } = {}) {
+// `body` is sent as JSON; `raw` (a File or Blob, e.g. a photo) as it is, with its own type.
+function send(path, { method = 'GET', body, raw, keepalive = false } = {}) {
   const headers = { Authorization: `Bearer ${token()}` };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (raw !== undefined) headers['Content-Type'] = raw.type || 'application/octet-stream';
+  else if (body !== undefined) headers['Content-Type'] = 'application/json';
   return fetch(`${BASE}${path}`, {
     method,
     headers,
     keepalive,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
   });
 }
 

@@ -4,18 +4,21 @@
 import { h } from './dom.js';
 import { t } from './i18n.js';
 
-// fields: [{ name, label, type: 'text'|'textarea'|'select', options: [[value, label]], value, required }]
+// fields: [{ name, label, type: 'text'|'textarea'|'select'|'multiselect'|'file', options: [[value, label]],
+//           value, required, accept }]; a file field's value is the File chosen (or null), a
+// multiselect's the list of values chosen.
 export function ask(title, fields) {
   return new Promise((resolve) => {
     const inputs = fields.map((f) => {
       const attrs = { name: f.name, required: f.required ?? false, 'data-testid': `ask-${f.name}` };
-      if (f.type === 'select') {
+      if (f.type === 'select' || f.type === 'multiselect') {
         return h(
           'select',
-          attrs,
+          { ...attrs, multiple: f.type === 'multiselect', size: f.type === 'multiselect' ? 5 : undefined },
           f.options.map(([v, l]) => h('option', { value: v, selected: v === f.value }, l)),
         );
       }
+      if (f.type === 'file') return h('input', { ...attrs, type: 'file', accept: f.accept });
       if (f.type === 'textarea') return h('textarea', { ...attrs, rows: 3 }, f.value ?? '');
       return h('input', { ...attrs, value: f.value ?? '' });
     });
@@ -51,7 +54,13 @@ export function ask(title, fields) {
     );
     dialog.addEventListener('close', () => {
       const ok = dialog.returnValue === 'ok';
-      const values = Object.fromEntries(fields.map((f, i) => [f.name, inputs[i].value.trim()]));
+      const read = (f, input) =>
+        f.type === 'file'
+          ? (input.files[0] ?? null)
+          : f.type === 'multiselect'
+            ? [...input.selectedOptions].map((o) => o.value)
+            : input.value.trim();
+      const values = Object.fromEntries(fields.map((f, i) => [f.name, read(f, inputs[i])]));
       dialog.remove();
       resolve(ok ? values : null);
     });

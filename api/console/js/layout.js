@@ -10,6 +10,7 @@ export const NAV = [
   { path: '/queue', label: 'nav.queue', match: /^\/queue/ },
   { path: '/cases', label: 'nav.cases', match: /^\/cases/ },
   { path: '/kpis', label: 'nav.kpis', match: /^\/kpis/ },
+  { path: '/silences', label: 'nav.silences', match: /^\/silences/ },
   { path: '/districts', label: 'nav.districts', match: /^\/districts/ },
   { path: '/cameras', label: 'nav.cameras', match: /^\/cameras/ },
   { path: '/audit', label: 'nav.audit', match: /^\/audit/ },

@@ -17,6 +17,7 @@ const ROUTES = [
   { pattern: /^\/cases$/, load: () => import('./pages/cases.js') },
   { pattern: /^\/cases\/(\d+)$/, load: () => import('./pages/case.js') },
   { pattern: /^\/kpis$/, load: () => import('./pages/kpis.js') },
+  { pattern: /^\/silences$/, load: () => import('./pages/silences.js') },
 ];
 const HOME = '/queue';
 

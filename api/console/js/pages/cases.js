@@ -1,12 +1,15 @@
 // The case board: all cases of the subtree, mine (my department's or whistled to it), my
 // department's, or overdue; each with its running stage's countdown and supervision card.
+// Redrawn when the feed announces a case change (a new case, a move, a card raised).
 
 import { api, query } from '../api.js';
 import { h } from '../dom.js';
 import { loadTree } from '../districts-tree.js';
+import { subscribe } from '../feed.js';
 import { formatDateTime, t } from '../i18n.js';
 import { href, replaceParams } from '../router.js';
 import { currentUser } from '../session.js';
+import { singleFlight } from '../single-flight.js';
 
 const TABS = ['all', 'mine', 'department', 'overdue'];
 
@@ -62,44 +65,48 @@ function casesPath(tab, department, cursor) {
 export async function render(main, { params, isCurrent }) {
   const department = currentUser().department_id ?? '';
   const tab = TABS.includes(params.tab) ? params.tab : 'all';
-  const [tree, page] = await Promise.all([
-    loadTree(),
-    tab === 'department' && !department ? { items: [], next_cursor: null } : api(casesPath(tab, department)),
-  ]);
+  const none = tab === 'department' && !department;
+  const tree = await loadTree();
   if (!isCurrent()) return undefined;
   const districtName = (code) => tree.byCode.get(code)?.name ?? code;
-  const items = page.items;
-  const body = h(
-    'tbody',
-    {},
-    items.length
-      ? items.map((c) =>
-          h(
-            'tr',
-            { 'data-case': c.id, class: c.overdue ? 'overdue' : '' },
-            h('td', { class: 'mono' }, h('a', { href: href(`/cases/${c.id}`) }, `#${c.id}`)),
-            h('td', {}, h('a', { href: href(`/cases/${c.id}`) }, c.title)),
-            h('td', {}, districtName(c.district_code)),
-            h('td', {}, c.priority),
-            h('td', {}, t(`caseStatus.${c.status}`)),
-            h('td', {}, stageLabel(c.stage)),
-            h('td', { class: 'nowrap' }, countdown(c)),
-            h('td', {}, supervisionFlag(c.supervision)),
-            h('td', { class: 'nowrap' }, formatDateTime(c.opened_at)),
-          ),
-        )
-      : [
-          h(
-            'tr',
-            {},
+  const body = h('tbody');
+  const count = h('span', { class: 'muted push-right', 'data-testid': 'case-count' });
+
+  function row(c) {
+    return h(
+      'tr',
+      { 'data-case': c.id, class: c.overdue ? 'overdue' : '' },
+      h('td', { class: 'mono' }, h('a', { href: href(`/cases/${c.id}`) }, `#${c.id}`)),
+      h('td', {}, h('a', { href: href(`/cases/${c.id}`) }, c.title)),
+      h('td', {}, districtName(c.district_code)),
+      h('td', {}, c.priority),
+      h('td', {}, t(`caseStatus.${c.status}`)),
+      h('td', {}, stageLabel(c.stage)),
+      h('td', { class: 'nowrap' }, countdown(c)),
+      h('td', {}, supervisionFlag(c.supervision)),
+      h('td', { class: 'nowrap' }, formatDateTime(c.opened_at)),
+    );
+  }
+
+  async function load() {
+    const page = none ? { items: [] } : await api(casesPath(tab, department));
+    if (!isCurrent()) return;
+    count.textContent = t('common.count', { count: page.items.length });
+    body.replaceChildren(
+      ...(page.items.length
+        ? page.items.map(row)
+        : [
             h(
-              'td',
-              { colspan: 9, class: 'muted' },
-              t(tab === 'department' && !department ? 'cases.noDepartment' : 'cases.empty'),
+              'tr',
+              {},
+              h('td', { colspan: 9, class: 'muted' }, t(none ? 'cases.noDepartment' : 'cases.empty')),
             ),
-          ),
-        ],
-  );
+          ]),
+    );
+  }
+
+  const redraw = singleFlight(load);
+  await load();
   main.replaceChildren(
     h(
       'div',
@@ -123,7 +130,7 @@ export async function render(main, { params, isCurrent }) {
           t(`cases.tab.${name}`),
         ),
       ),
-      h('span', { class: 'muted push-right' }, t('common.count', { count: items.length })),
+      count,
     ),
     h(
       'section',
@@ -156,5 +163,9 @@ export async function render(main, { params, isCurrent }) {
   );
   replaceParams(tab === 'all' ? {} : { tab });
   const timer = setInterval(() => tick(main), 30000);
-  return () => clearInterval(timer);
+  const stop = subscribe(['case'], { onChange: redraw, onResync: redraw });
+  return () => {
+    clearInterval(timer);
+    stop();
+  };
 }

@@ -7,10 +7,12 @@ import { api, query } from '../api.js';
 import { ask } from '../ask.js';
 import { h, option } from '../dom.js';
 import { indentedOptions, loadTree } from '../districts-tree.js';
+import { evidenceThumb } from '../evidence.js';
 import { subscribe } from '../feed.js';
 import { formatDateTime, formatDuration, t } from '../i18n.js';
 import { href, replaceParams } from '../router.js';
 import { currentUser } from '../session.js';
+import { singleFlight } from '../single-flight.js';
 import { KINDS, alertCue, kindLabel } from './queue-cue.js';
 
 const PRIORITIES = [80, 50, 20];
@@ -70,24 +72,7 @@ export async function render(main, { params, isCurrent }) {
     await draw();
   }
 
-  // Changes come in bursts: one fetch at a time, and one more after it if any arrived
-  // meanwhile, so an older answer never overwrites a newer one.
-  let running = null;
-  let again = false;
-  function refresh() {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = load().finally(() => {
-      running = null;
-      if (again) {
-        again = false;
-        refresh();
-      }
-    });
-    return running;
-  }
+  const refresh = singleFlight(() => load());
 
   function say(message, link) {
     notice.replaceChildren(message, link ? ' ' : '', link ?? '');
@@ -222,7 +207,17 @@ export async function render(main, { params, isCurrent }) {
       'tr',
       { 'data-alert': alert.id, class: member ? 'member' : alert.members > 0 ? 'storm' : '' },
       h('td', {}, severityBadge(alert)),
-      h('td', {}, member ? h('span', { class: 'muted' }, '↳ ') : '', what(alert, member)),
+      h(
+        'td',
+        {},
+        h(
+          'div',
+          { class: 'alert-what' },
+          member ? h('span', { class: 'muted' }, '↳ ') : '',
+          evidenceThumb(alert),
+          what(alert, member),
+        ),
+      ),
       h('td', {}, districtName(alert.district_code)),
       h('td', { class: 'nowrap' }, formatDateTime(alert.started_at)),
       h('td', { class: 'nowrap' }, formatDuration(alert.started_at)),
