@@ -1,6 +1,6 @@
 """The alert evidence view against the shape the alert API is getting (`evidence`:
 `{"fault_url", "before_url" | null} | null`), checked in chromium on the console's own
-module, before the API serves it: which pictures open, in which order, with which
+module: which pictures open, in which order, with which
 captions in both languages, and that an alert without evidence shows nothing."""
 
 from __future__ import annotations

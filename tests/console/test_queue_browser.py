@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 from sqlalchemy import update
 
@@ -22,6 +24,7 @@ from alerts.service import AlertService
 from alerts.topology import load_topology
 from bus.events import encode
 from config.settings import Settings
+from ingest.stores.evidence import EvidenceBounds, EvidenceStore, evidence_root
 from registry.db import SessionFactory, transaction
 from registry.models import Camera
 from tests.alerts.helpers import Producer
@@ -36,6 +39,7 @@ pytestmark = [
     pytest.mark.parametrize("db_engine", ["sqlite"], indirect=True),
 ]
 SIZES = ((1920, 1080), (1366, 768))
+NOW = datetime.now(UTC)
 
 
 def _production_alerts(db: SessionFactory, **policy: Any) -> Alerts:
@@ -208,3 +212,49 @@ def test_an_event_published_on_the_broker_reaches_the_queue_through_the_alert_co
     finally:
         publisher.close()
         running.stop()
+
+
+def _jpeg(width: int, height: int, level: int) -> bytes:
+    ok, buffer = cv2.imencode(".jpg", np.full((height, width, 3), level, np.uint8))
+    assert ok
+    return buffer.tobytes()
+
+
+def test_an_alerts_evidence_shows_as_a_thumbnail_that_opens_both_pictures(
+    browser: Browser, serve: Any, console_data: SessionFactory, tmp_path: Path
+) -> None:
+    """Pictures written by ingest's evidence store where the API reads them (the data
+    dir), an alert whose event names them: the row's thumbnail opens the picture at the
+    alert beside the one before it, fetched with the operator's token."""
+    server: LiveServer = serve(console_data)
+    store = EvidenceStore(evidence_root(tmp_path / "data"), EvidenceBounds(), lambda: NOW)
+    fault_at = datetime.now(UTC)
+    reference = store.keep(
+        "cam-a1", fault_at, "NO_SIGNAL", _jpeg(320, 180, 0), _jpeg(320, 180, 200)
+    )
+    assert reference is not None
+    page = browser.page(1366, 768)
+    login(page, server.url, "operator-a")
+    alerts = _production_alerts(console_data)
+    alert = alerts.fault("cam-a1", "NO_SIGNAL", at=fault_at, evidence=reference)
+    row = page.locator(f"tr[data-alert='{alert.id}']")
+    row.wait_for()
+    thumb = row.locator("[data-testid=evidence-thumb]")
+    thumb.wait_for()
+    thumb.click()
+    page.wait_for_selector("[data-testid=picture-dialog]")
+    pictures = page.locator("[data-testid=picture-dialog] [data-testid=picture-full]")
+    assert pictures.count() == 2
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=picture-full]')]"
+        ".every((img) => img.complete && img.naturalWidth === 320)"
+    )
+    captions = page.locator("[data-testid=picture-dialog] figcaption").all_inner_texts()
+    assert captions == ["故障前画面", "告警画面"]
+    screenshot(page, "queue-evidence-zh-1366x768")
+    page.click("[data-testid=picture-close]")
+    page.wait_for_selector("[data-testid=picture-dialog]", state="detached")
+    # An alert without evidence has no thumbnail.
+    plain = alerts.fault("cam-a1", "BLURRED")
+    page.locator(f"tr[data-alert='{plain.id}']").wait_for()
+    assert page.locator(f"tr[data-alert='{plain.id}'] [data-testid=evidence-thumb]").count() == 0
