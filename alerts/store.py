@@ -188,8 +188,22 @@ def _values(row: dict[str, Any], names: Sequence[str], sqlite_format: bool) -> l
 def write_alerts(
     session: Session, created: Sequence[Alert], updated: Sequence[Alert], now: datetime
 ) -> None:
-    """Insert new occurrences, update changed ones; `Conflict` if another writer was ahead."""
+    """Update changed occurrences, then insert new ones; `Conflict` if another writer was
+    ahead. Updates go first: a batch may resolve a fingerprint's open alert and open its
+    next occurrence, and one open alert per fingerprint (a unique index) holds at every
+    statement, so the resolution must be written before the new row."""
     sqlite_format = session.get_bind().dialect.name == "sqlite"
+    if updated:
+        rows = []
+        for alert in updated:
+            values = _values(_row(alert, now), _PIPELINE_COLUMNS, sqlite_format)
+            values += [alert.id, _sql_time(alert.last_ts, sqlite_format)]
+            rows.append(tuple(values))
+        done = _many(session, _UPDATE_ALERT, rows)
+        if done != len(rows):
+            raise Conflict(
+                f"{len(rows) - done} of {len(rows)} alert updates lost to another writer"
+            )
     if created:
         rows = [tuple(_values(_row(a, now), _ALERT_COLUMNS, sqlite_format)) for a in created]
         try:
@@ -198,17 +212,6 @@ def write_alerts(
             if "unique" in str(exc).lower() or "duplicate" in str(exc).lower():
                 raise Conflict(f"an alert was opened by another consumer: {exc}") from exc
             raise
-    if not updated:
-        return
-    rows = []
-    for alert in updated:
-        row = _row(alert, now)
-        values = _values(row, _PIPELINE_COLUMNS, sqlite_format)
-        values += [alert.id, _sql_time(alert.last_ts, sqlite_format)]
-        rows.append(tuple(values))
-    done = _many(session, _UPDATE_ALERT, rows)
-    if done != len(rows):
-        raise Conflict(f"{len(rows) - done} of {len(rows)} alert updates lost to another writer")
 
 
 def alert_from_row(row: AlertRow) -> Alert:

@@ -200,3 +200,25 @@ def test_consumers_sharing_a_stream_read_what_the_other_opened(db: SessionFactor
         b.engine.alerts[fingerprint(Kind.OFFLINE, Scope.CAMERA, c)].inhibited_by == group.id
         for c in cameras[40:45]
     )
+
+
+def test_a_camera_that_recovers_and_fails_again_within_one_batch_is_stored(
+    db: SessionFactory,
+) -> None:
+    """A backlog (the database was away, the broker kept the events) hands one batch a
+    camera's recovery and its next failure: the open alert is resolved and a new one
+    opened in one transaction. One open alert per fingerprint holds at every statement,
+    so the resolution must reach the database before the new occurrence."""
+    topology, clock = banner(1, 20), Clock()
+    svc, p = service(db, clock, topology, Policy(hold_s=0)), producer_for(topology)
+    svc.process([p.offline("T00C0001", at(0))])
+    clock.now = at(30)
+    outcome = svc.process([p.online("T00C0001", at(10)), p.offline("T00C0001", at(20))])
+    assert outcome.stored == 2
+    fp = fingerprint(Kind.OFFLINE, Scope.CAMERA, "T00C0001")
+    with db() as session:
+        rows = session.scalars(
+            select(AlertRow).where(AlertRow.fingerprint == fp).order_by(AlertRow.started_at)
+        ).all()
+    assert [row.status for row in rows] == ["resolved", "firing"]
+    assert rows[1].previous_id == rows[0].id
