@@ -75,16 +75,18 @@ class Recorder:
 
 
 class Mosquitto:
-    """A private Mosquitto on 127.0.0.1:`port`, with its sessions persisted in `folder`."""
+    """A private Mosquitto on 127.0.0.1:`port` (and on `more_hosts`, each on the same
+    port), with its sessions persisted in `folder`."""
 
-    def __init__(self, port: int, folder: Path) -> None:
+    def __init__(self, port: int, folder: Path, more_hosts: tuple[str, ...] = ()) -> None:
         assert MOSQUITTO is not None
         self.binary = MOSQUITTO
         self.port = port
         self.url = f"mqtt://127.0.0.1:{port}"
         self.config = folder / "mosquitto.conf"
+        listeners = "".join(f"listener {port} {host}\n" for host in ("127.0.0.1", *more_hosts))
         self.config.write_text(
-            f"listener {port} 127.0.0.1\nallow_anonymous true\n"
+            f"{listeners}allow_anonymous true\n"
             f"persistence true\npersistence_location {folder}/\n"
             "log_dest none\n"
         )

@@ -7,28 +7,18 @@ probe's User-Agent), the embedded or CI broker and a SQLite file."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
-import urllib.request
-from typing import Any
 
 import pytest
 
 from tests.processes import CAMERAS, League, Running, healthy_cameras, lease_holders
 from tests.reliability.conftest import Report
+from tests.reliability.flow import probers
 
 pytestmark = pytest.mark.slow
 LEASE_TTL_S = 6.0
-
-
-def _probers(simulator_url: str) -> dict[str, list[tuple[float, str]]]:
-    url = f"{simulator_url}/control/probers"  # our own simulator, on loopback
-    with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310
-        document: dict[str, Any] = json.load(answer)
-    cameras: dict[str, list[list[Any]]] = document["cameras"]
-    return {camera: [(float(t), str(w)) for t, w in seen] for camera, seen in cameras.items()}
 
 
 def test_a_killed_machines_cameras_move_to_the_other_and_none_is_probed_twice(
@@ -48,7 +38,7 @@ def test_a_killed_machines_cameras_move_to_the_other_and_none_is_probed_twice(
         )
         # Let the fair share settle for a full lease period before the kill.
         time.sleep(LEASE_TTL_S)
-        before = _probers(simulator_url)
+        before = probers(simulator_url)
         held_by_a = {c for c, seen in before.items() if seen[-1][1] == "machine-a"}
         assert held_by_a, before
         killed_at = time.time()
@@ -56,12 +46,12 @@ def test_a_killed_machines_cameras_move_to_the_other_and_none_is_probed_twice(
         first.process.wait(10)
 
         def moved() -> bool:
-            now = _probers(simulator_url)
+            now = probers(simulator_url)
             return all(now[c][-1][1] == "machine-b" for c in held_by_a)
 
         second.wait_for(moved, "every camera of the killed machine probed by the other", 60)
         took_s = time.time() - killed_at
-        after = _probers(simulator_url)
+        after = probers(simulator_url)
     finally:
         first.stop()
         second.stop()
