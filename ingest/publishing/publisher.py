@@ -13,7 +13,10 @@ reconnect or a restart, and consumers are idempotent on `event_id`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import struct
 import threading
 import time
 from collections.abc import Mapping
@@ -89,6 +92,8 @@ class PublisherCounters:
     rejected: int
     connects: int
     connected: bool
+    fenced: int = 0
+    """Messages dropped unsent because the worker's leases lapsed (see `fence`)."""
 
 
 class Publisher:
@@ -108,9 +113,7 @@ class Publisher:
         self._spool = spool
         self._clock = clock
         self._worker_topic = worker_topic(options.topic_prefix, options.worker_id)
-        self._client = client or make_client(
-            self.endpoint, client_id_for(options.worker_id), options.protocol, options.ca_file
-        )
+        self._client = client or self._new_client()
         self._cond = threading.Condition()
         self._acks: list[int] = []
         self._dirty = True  # whatever a previous process left in the spool must go out
@@ -123,11 +126,24 @@ class Publisher:
             target=self._pump, name=f"publisher-{options.worker_id}", daemon=True
         )
         self._started = False
+        self._fence_asked = self._return_asked = self._fenced = False
+        self._leases_until: datetime | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
+    def _new_client(self) -> mqtt.Client:
+        options = self.options
+        return make_client(
+            self.endpoint, client_id_for(options.worker_id), options.protocol, options.ca_file
+        )
+
     def start(self) -> Publisher:
-        client = self._client
+        self._connect(self._client)
+        self._pump_thread.start()
+        self._started = True
+        return self
+
+    def _connect(self, client: mqtt.Client) -> None:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
@@ -137,9 +153,37 @@ class Publisher:
         log.info("publishing to %s as %s", self.endpoint.display, self.options.worker_id)
         connect_async(client, self.endpoint, self.options.keepalive_s)
         client.loop_start()
-        self._pump_thread.start()
-        self._started = True
-        return self
+
+    def leases_valid_until(self, until: datetime) -> None:
+        """The worker renewed its leases until `until`. Past it, unrenewed, the publisher
+        fences itself (`fence`); a renewal after a fence brings it back (`unfence`)."""
+        with self._cond:
+            self._leases_until = until
+            if self._fenced or self._fence_asked:
+                self._return_asked = True
+            self._cond.notify_all()
+
+    def fence(self) -> None:
+        """The worker's leases lapsed (no database for a lease period): another worker may
+        probe its cameras now. Stop sending, and cut the connection so that nothing
+        already written to a dead socket reaches the broker when the network heals."""
+        with self._cond:
+            self._fence_asked = True
+            self._cond.notify_all()
+
+    def unfence(self) -> None:
+        """Leases renewed after a fence: drop what was spooled meanwhile (its cameras have
+        been seen by another worker since; consumers see the `seq` gap and reconcile from
+        the retained statuses), reconnect and publish again."""
+        with self._cond:
+            if self._fenced or self._fence_asked:
+                self._return_asked = True
+                self._cond.notify_all()
+
+    @property
+    def fenced(self) -> bool:
+        with self._cond:
+            return self._fenced or self._fence_asked
 
     def close(self, timeout: float = 5.0) -> None:
         """Say `offline` (a clean disconnect suppresses the will), stop, keep the rest spooled."""
@@ -240,6 +284,7 @@ class Publisher:
                 rejected=self._rejected,
                 connects=self._connects,
                 connected=self._connected,
+                fenced=spool.fenced,
             )
 
     # -- paho callbacks (paho's network thread) ------------------------------------------
@@ -308,7 +353,13 @@ class Publisher:
 
     def _has_work(self) -> bool:
         room = len(self._inflight) < self.options.max_inflight
-        return self._stopping or bool(self._acks) or (self._dirty and (room or not self._connected))
+        asked = self._fence_asked or self._return_asked
+        return (
+            self._stopping
+            or asked
+            or bool(self._acks)
+            or (self._dirty and (room or not self._connected))
+        )
 
     def _pump(self) -> None:
         while True:
@@ -319,8 +370,17 @@ class Publisher:
                     return
                 acks, self._acks = self._acks, []
                 dirty, self._dirty = self._dirty, False
-                connected = self._connected
+                lapsed = self._leases_until is not None and self._clock() >= self._leases_until
+                fence = self._fence_asked or (lapsed and not self._fenced)
+                self._fence_asked = False
+                back, self._return_asked = self._return_asked, False
+                connected = self._connected and not self._fenced and not fence
             try:
+                if fence:
+                    self._cut()
+                if back:
+                    self._come_back()
+                    continue
                 self._pump_once(acks, dirty, connected)
             except Exception:
                 # Unknown state: send everything unacknowledged again (duplicates, not losses).
@@ -336,6 +396,39 @@ class Publisher:
             if pause > 0:
                 with self._cond:
                     self._cond.wait_for(lambda: self._stopping, timeout=pause)
+
+    def _cut(self) -> None:
+        """Pump thread: close the connection at once (SO_LINGER 0: a reset that discards
+        unsent bytes, where a normal close would still deliver them after a heal)."""
+        client = self._client
+        sock = client.socket()
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.disconnect()
+        client.loop_stop()
+        with self._cond:
+            self._fenced = True
+            self._connected = False
+            self._cond.notify_all()
+        log.warning("leases lapsed: publishing stopped, connection cut")
+
+    def _come_back(self) -> None:
+        """Pump thread: drop what the fence kept, start a fresh connection."""
+        if not self._fenced:
+            self._cut()
+        dropped = self._spool.discard_all()
+        self._inflight.clear()
+        self._client = self._new_client()
+        with self._cond:
+            self._fenced = False
+            self._dirty = True
+        log.warning(
+            "leases renewed after they lapsed: %d spooled messages about cameras other "
+            "workers have seen since were dropped; reconnecting",
+            dropped,
+        )
+        self._connect(self._client)
 
     def _pump_once(self, acks: list[int], dirty: bool, connected: bool) -> None:
         if acks:

@@ -76,6 +76,8 @@ class SpoolCounters:
     status_dropped: int
     commits: int
     last_seq: int
+    fenced: int = 0
+    """Messages discarded unsent because the worker's leases lapsed (`discard_all`)."""
 
 
 class Spool:
@@ -114,6 +116,7 @@ class Spool:
         self._uncommitted = 0
         self._appended = self._acked = self._refused = 0
         self._status_replaced = self._status_dropped = self._commits = 0
+        self._fenced = 0
 
     def _open(self, synchronous: Synchronous) -> None:
         self._db.execute("PRAGMA locking_mode = EXCLUSIVE")
@@ -229,6 +232,20 @@ class Spool:
                 self._cursor = rows[-1][0]
         return [SpooledMessage(r[0], r[1], bytes(r[2]), bool(r[3]), r[4]) for r in rows]
 
+    def discard_all(self) -> int:
+        """Drop every unacknowledged message (durably); how many. For a worker whose
+        leases lapsed: what it spooled is about cameras another worker has seen since."""
+        with self._lock:
+            self._begin()
+            before = self._db.total_changes
+            self._db.execute("DELETE FROM spool")
+            removed = self._db.total_changes - before
+            self._pending -= removed
+            self._fenced += removed
+            self._commit_locked()
+            self._cursor = 0
+            return removed
+
     def rewind(self) -> None:
         """Dispatch everything again from the oldest pending message (e.g. a new MQTT client)."""
         with self._lock:
@@ -283,6 +300,7 @@ class Spool:
                 status_dropped=self._status_dropped,
                 commits=self._commits,
                 last_seq=self._last_seq,
+                fenced=self._fenced,
             )
 
     def close(self) -> None:

@@ -168,6 +168,9 @@ class IngestRuntime:
                 if self.motion is not None:
                     self.motion.sync({})
             return
+        # The publisher fences itself when this runs out unrenewed (even while a renewal
+        # hangs on a partitioned network): another worker may hold our cameras by then.
+        self.publisher.leases_valid_until(held.valid_until)
         self._held = held
         targets = held_targets(self._all_targets, held.shards, self.leases.config.shards)
         self._targets = targets

@@ -188,3 +188,36 @@ def test_broker_password_never_reaches_logs_or_reprs(
     assert "s3cret-pw" not in shown
     assert "s3cret-pw" not in caplog.text
     assert "127.0.0.1" in caplog.text
+
+
+def test_a_fence_stops_sending_and_the_return_drops_what_it_kept(
+    mqtt_url: str, spool: Spool, worker: str
+) -> None:
+    """Leases lapsed: nothing spooled from then reaches the broker, not even after the
+    return (other workers have seen those cameras since); the seq numbering goes on, so
+    consumers see the gap and reconcile; publishing resumes on a fresh connection."""
+    opts = options(worker)
+    with (
+        Recorder(mqtt_url, events_filter(opts.topic_prefix)) as recorder,
+        Publisher(mqtt_url, spool, opts) as publisher,
+    ):
+        for i in range(5):
+            publisher.publish_event(draft(i))
+        assert publisher.flush(10)
+        publisher.fence()
+        wait_until(lambda: not publisher.connected, 10, "the connection cut")
+        assert publisher.fenced
+        for i in range(5, 12):
+            publisher.publish_event(draft(i))
+        assert not publisher.flush(1.0), "nothing is sent while fenced"
+        assert spool.pending == 7
+        publisher.unfence()
+        wait_until(lambda: publisher.connected and not publisher.fenced, 15, "the return")
+        for i in range(12, 15):
+            publisher.publish_event(draft(i))
+        assert publisher.flush(10)
+        wait_until(lambda: len(event_seqs(recorder)) >= 8, 10, "events after the return")
+        counters = publisher.counters()
+    assert event_seqs(recorder) == [1, 2, 3, 4, 5, 13, 14, 15]
+    assert counters.fenced == 7
+    assert spool.pending == 0
