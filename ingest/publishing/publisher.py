@@ -402,7 +402,7 @@ class Publisher:
         unsent bytes, where a normal close would still deliver them after a heal)."""
         client = self._client
         sock = client.socket()
-        if sock is not None:
+        if isinstance(sock, socket.socket):  # plain or TLS (ssl.SSLSocket is one too)
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         client.disconnect()
