@@ -47,9 +47,12 @@ FLUSH_TIMEOUT_S = 30.0
 
 
 def demo_runtime_config(interval_s: float) -> RuntimeConfig:
+    """Offline after two failed probes. A probe may take up to 8 s (4 s at short intervals):
+    a machine short of CPU makes probes late, not cameras offline."""
+    total = max(4.0, min(8.0, interval_s))
     return RuntimeConfig(
         policy=ProbePolicy(interval_s=interval_s, offline_after=2, backoff_max_s=2 * interval_s),
-        timeouts=HttpTimeouts(connect_s=2, read_s=3, total_s=4),
+        timeouts=HttpTimeouts(connect_s=total / 2, read_s=total * 0.75, total_s=total),
         renew_every_s=5,
         flush_every_s=2,
         motion_watch_max=0,
