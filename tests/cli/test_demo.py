@@ -24,9 +24,9 @@ READY = r"console (http://127\.0\.0\.1:\d+)/console/\s+user admin\s+password (\S
 def _fast_sla(folder: Path) -> Path:
     """The demo's SLA with the storm case's sign-for stage at 24 s (yellow after 19 s)."""
     text = (CONFIG_FOLDER / "sla-demo.yaml").read_text(encoding="utf-8")
-    assert "stages: {sign_for: 2m}" in text
+    assert "stages: {sign_for: 1m}" in text
     path = folder / "sla-fast.yaml"
-    path.write_text(text.replace("stages: {sign_for: 2m}", "stages: {sign_for: 0.4m}"), "utf-8")
+    path.write_text(text.replace("stages: {sign_for: 1m}", "stages: {sign_for: 0.4m}"), "utf-8")
     return path
 
 
