@@ -258,3 +258,7 @@ def test_an_alerts_evidence_shows_as_a_thumbnail_that_opens_both_pictures(
     plain = alerts.fault("cam-a1", "BLURRED")
     page.locator(f"tr[data-alert='{plain.id}']").wait_for()
     assert page.locator(f"tr[data-alert='{plain.id}'] [data-testid=evidence-thumb]").count() == 0
+    # The camera in the row leads to its page, where the live video is one button away.
+    page.locator(f"tr[data-alert='{plain.id}'] [data-testid=camera-link]").click()
+    page.wait_for_selector("[data-testid=live-play]")
+    assert page.url.endswith("#/cameras/cam-a1")

@@ -198,7 +198,18 @@ export async function render(main, { params, isCurrent }) {
       {},
       kindLabel(alert.kind),
       alert.code ? ` · ${alert.code}` : '',
-      alert.camera_id ? ` · ${alert.camera_id}` : '',
+      alert.camera_id ? ' · ' : '',
+      alert.camera_id
+        ? h(
+            'a',
+            {
+              href: href(`/cameras/${encodeURIComponent(alert.camera_id)}`),
+              title: t('queue.open_camera'),
+              'data-testid': 'camera-link',
+            },
+            alert.camera_id,
+          )
+        : '',
     );
   }
 
