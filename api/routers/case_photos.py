@@ -42,8 +42,9 @@ def _too_large() -> ProblemError:
     )
 
 
-async def photo_body(request: Request) -> bytes:
-    """The request body, refused as soon as it passes the limit (never read whole first)."""
+async def photo_body(request: Request, _principal: CasesActor) -> bytes:
+    """The request body, refused as soon as it passes the limit (never read whole first).
+    Only for an authenticated caller: the principal is resolved first (401 before 415)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_PHOTO_BYTES:
         raise _too_large()

@@ -47,6 +47,7 @@ OF_B = {
     "department_id": "wz-urban",
     "name": "20261126T020000000Z-BLURRED",
     "picture": "fault",
+    "photo_id": "0" * 64,  # a well-formed SHA-256
 }
 
 
