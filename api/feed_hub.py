@@ -135,6 +135,7 @@ class FeedHub:
         self.queue_limit = queue_limit
         self.cursor = 0  # the feed is complete up to here: delivered to every subscriber
         self.reads = 0  # feed queries made, for tests and metrics
+        self.overflows = 0  # resyncs sent to clients that fell behind
         self._first_seen: dict[int, datetime] = {}
         self._subscribers: set[Subscriber] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -243,7 +244,9 @@ class FeedHub:
             ready = [f for f in frames if (f.change_id or 0) <= complete]
             self.cursor = complete
             for subscriber in self._subscribers:
-                offer(subscriber, frames_for(ready, subscriber.scope, subscriber.after), complete)
+                owed = frames_for(ready, subscriber.scope, subscriber.after)
+                if not offer(subscriber, owed, complete):
+                    self.overflows += 1
             return len(frames) == READ_LIMIT and complete == frames[-1].change_id
 
     def _close_expired(self, now: datetime) -> None:
