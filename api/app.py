@@ -21,6 +21,7 @@ from api import console_files, live, problems
 from api.auth.access_tokens import signing_key
 from api.context import AppContext, Clock
 from api.feed import prune_forever
+from api.feed_hub import FeedHub
 from api.live import routes as live_routes
 from api.metrics import ApiMetrics
 from api.routers import (
@@ -110,6 +111,7 @@ def create_app(
         ),
         metrics=ApiMetrics(session_factory, clock),
         workflow=workflow or load_workflow(settings),
+        feed_hub=FeedHub(session_factory, clock),
     )
 
     @asynccontextmanager
@@ -119,6 +121,7 @@ def create_app(
             yield
         finally:
             pruner.cancel()
+            await context.feed_hub.aclose()
             await context.snapshot_fetcher.aclose()
 
     app = FastAPI(

@@ -13,6 +13,7 @@ from registry.db import SessionFactory
 from registry.secrets import CredentialCipher
 
 if TYPE_CHECKING:
+    from api.feed_hub import FeedHub
     from api.metrics import ApiMetrics
     from api.snapshots import SnapshotFetcher, SnapshotLimiter
 
@@ -30,3 +31,4 @@ class AppContext:
     snapshot_fetcher: SnapshotFetcher
     metrics: ApiMetrics
     workflow: Workflow
+    feed_hub: FeedHub

@@ -7,7 +7,8 @@ Protocol (JSON text frames):
   server → {"type": "change", "id": …, "kind": "alert|case|camera", "district_code": …,
             "entity_id": …, "payload": {…}, "created_at": …}
   server → {"type": "resync", "last_id": N}            `after` is older than the retention
-           window: reload state over REST, the stream continues after N
+           window, or the client fell too far behind: reload state over REST, the stream
+           continues after N
 Closes with 4401 (missing, invalid or expired token), 4403 (no feed:read), 4400 (bad message).
 """
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,24 +25,16 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from api.auth import access_tokens
 from api.auth.authenticate import principal_from_token
 from api.auth.permissions import Permission
-from api.auth.principal import Principal
+from api.auth.principal import Principal, Scope
 from api.context import AppContext
+from api.feed_hub import Frame, Subscriber, change_message, encode
 from api.problems import ProblemError
-from registry.changefeed import (
-    Change,
-    changes_between,
-    deliverable,
-    feed_bounds,
-    needs_resync,
-    prune_changes,
-    visible_ids_after,
-)
+from registry.changefeed import changes_between, feed_bounds, needs_resync, prune_changes
 from registry.db import transaction
 from registry.tokens import API_PREFIX
 
 AUTH_TIMEOUT_S = 10.0
-POLL_S = 0.25
-GAP_WAIT = timedelta(seconds=5)
+BACKLOG_PAGE = 1000
 PRUNE_EVERY_S = 60.0
 
 
@@ -51,42 +43,6 @@ class FeedClosed(Exception):
         super().__init__(reason)
         self.code = code
         self.reason = reason
-
-
-def change_message(change: Change) -> dict[str, Any]:
-    return {
-        "type": "change",
-        "id": change.id,
-        "kind": change.kind,
-        "district_code": change.district_code,
-        "entity_id": change.entity_id,
-        "payload": change.payload,
-        "created_at": change.created_at.isoformat(),
-    }
-
-
-@dataclass
-class FeedStream:
-    context: AppContext
-    principal: Principal
-    expires_at: datetime | None
-    after: int
-    first_seen: dict[int, datetime] = field(default_factory=dict)
-
-    def poll(self) -> list[dict[str, Any]]:
-        """The next changes in scope, up to where the feed is known complete (blocking)."""
-        now = self.context.clock()
-        if self.expires_at is not None and now >= self.expires_at:
-            raise FeedClosed(4401, "token expired: connect again with a fresh one")
-        with self.context.factory() as session:
-            visible = visible_ids_after(session, self.after)
-            complete = deliverable(self.after, visible, self.first_seen, now, GAP_WAIT)
-            if complete == self.after:
-                return []
-            scope = self.principal.scope
-            rows = changes_between(session, self.after, complete, scope.low, scope.high)
-        self.after = complete
-        return [change_message(row) for row in rows]
 
 
 def _authenticate(context: AppContext, message: Any) -> tuple[Principal, datetime | None, Any]:
@@ -133,11 +89,15 @@ async def serve_feed(websocket: WebSocket, context: AppContext) -> None:
             raise FeedClosed(4400, "messages are JSON") from None
         principal, expires, after = await asyncio.to_thread(_authenticate, context, message)
         start, resync = await asyncio.to_thread(_start, context, after)
-        if resync:
-            await websocket.send_json({"type": "resync", "last_id": start})
-        await websocket.send_json({"type": "ready", "last_id": start})
-        stream = FeedStream(context, principal, expires, start)
-        await _pump(websocket, stream)
+        subscriber = await context.feed_hub.subscribe(principal.scope, start, expires)
+        try:
+            if resync:
+                await websocket.send_json({"type": "resync", "last_id": start})
+            await websocket.send_json({"type": "ready", "last_id": start})
+            await _send_backlog(websocket, context, principal.scope, start, subscriber, expires)
+            await _pump(websocket, subscriber)
+        finally:
+            context.feed_hub.unsubscribe(subscriber)
     except FeedClosed as closed:
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close(code=closed.code, reason=closed.reason)
@@ -145,21 +105,62 @@ async def serve_feed(websocket: WebSocket, context: AppContext) -> None:
         return
 
 
-async def _pump(websocket: WebSocket, stream: FeedStream) -> None:
-    """Send changes as they come; stop when the client goes away."""
+async def _send_backlog(
+    websocket: WebSocket,
+    context: AppContext,
+    scope: Scope,
+    start: int,
+    subscriber: Subscriber,
+    expires: datetime | None,
+) -> None:
+    """What a resuming client missed, from the database: the changes in (start, the hub's
+    cursor when the client joined]; the fan-out queue holds everything after that."""
+    after, upto = start, subscriber.backlog_upto
+    while after < upto:
+        if expires is not None and context.clock() >= expires:
+            raise FeedClosed(4401, "token expired: connect again with a fresh one")
+        page = await asyncio.to_thread(_backlog_page, context, scope, after, upto)
+        for frame in page:
+            await websocket.send_text(frame.text)
+        if len(page) < BACKLOG_PAGE:
+            return
+        after = page[-1].change_id or after
+
+
+def _backlog_page(context: AppContext, scope: Scope, after: int, upto: int) -> list[Frame]:
+    with context.factory() as session:
+        rows = changes_between(session, after, upto, scope.low, scope.high, BACKLOG_PAGE)
+        return [Frame(encode(change_message(row)), row.id) for row in rows]
+
+
+async def _pump(websocket: WebSocket, subscriber: Subscriber) -> None:
+    """Send what the hub queues for this client; stop when the client goes away."""
     listener = asyncio.ensure_future(websocket.receive())
+    getter: asyncio.Future[Frame] | None = None
     try:
         while True:
-            for message in await asyncio.to_thread(stream.poll):
-                await websocket.send_json(message)
-            done, _ = await asyncio.wait({listener}, timeout=POLL_S)
-            if done:
+            if getter is None:
+                getter = asyncio.ensure_future(subscriber.queue.get())
+            waiting: set[asyncio.Future[Any]] = {listener, getter}
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            if getter in done:
+                frame, getter = getter.result(), None
+                while True:
+                    if frame.close_code is not None:
+                        raise FeedClosed(frame.close_code, frame.text)
+                    await websocket.send_text(frame.text)
+                    if subscriber.queue.empty():
+                        break
+                    frame = subscriber.queue.get_nowait()
+            if listener in done:
                 event = listener.result()
                 if event.get("type") == "websocket.disconnect":
                     return
                 listener = asyncio.ensure_future(websocket.receive())  # client chatter: ignored
     finally:
         listener.cancel()
+        if getter is not None:
+            getter.cancel()
 
 
 async def prune_forever(context: AppContext) -> None:

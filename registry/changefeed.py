@@ -127,9 +127,10 @@ def feed_bounds(session: Session) -> FeedBounds:
 
 
 def changes_between(
-    session: Session, after: int, upto: int, low: str, high: str
+    session: Session, after: int, upto: int, low: str, high: str, limit: int | None = None
 ) -> Sequence[Change]:
-    """Changes with `after` < id <= `upto` in the district subtree [low, high), oldest first."""
+    """Changes with `after` < id <= `upto` in the district subtree [low, high), oldest
+    first; the first `limit` of them when given."""
     return session.scalars(
         select(Change)
         .where(
@@ -139,6 +140,15 @@ def changes_between(
             Change.district_path < high,
         )
         .order_by(Change.id)
+        .limit(limit)
+    ).all()
+
+
+def changes_after(session: Session, after: int, limit: int = 1000) -> Sequence[Change]:
+    """Committed changes after `after` whatever their district, oldest first: one read
+    serves every subscriber of a process (gaps are judged on their ids)."""
+    return session.scalars(
+        select(Change).where(Change.id > after).order_by(Change.id).limit(limit)
     ).all()
 
 
