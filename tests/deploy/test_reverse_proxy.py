@@ -30,7 +30,7 @@ from tests.processes import GRIDWATCH, League, Running, query
 pytestmark = pytest.mark.slow
 SNIPPET = REPO / "config" / "nginx" / "gridwatch.conf"
 PASSWORD = "correct horse battery"
-NGINX_HINT = "nginx is not installed: run `bash .ci/install-deploy-deps` (Debian's nginx-light)"
+NGINX_HINT = "nginx is not installed: run `bash .ci/install-deploy-deps` (Debian's nginx)"
 
 
 def _nginx() -> str:
