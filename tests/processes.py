@@ -1,6 +1,7 @@
 """Running gridwatch as a user does, in real processes: a simulated league imported into
-a SQLite file, the simulator serving it, commands in the background with their output,
-and what the database says about leases and health."""
+a database (a SQLite file unless a scenario brings its own), the simulator serving it,
+commands in the background with their output, and what the database says about leases
+and health."""
 
 from __future__ import annotations
 

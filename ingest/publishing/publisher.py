@@ -159,9 +159,7 @@ class Publisher:
         fences itself (`fence`); a renewal after a fence brings it back (`unfence`)."""
         with self._cond:
             self._leases_until = until
-            if self._fenced or self._fence_asked:
-                self._return_asked = True
-            self._cond.notify_all()
+        self.unfence()
 
     def fence(self) -> None:
         """The worker's leases lapsed (no database for a lease period): another worker may

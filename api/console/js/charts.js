@@ -2,12 +2,15 @@
 
 import { formatDay, formatPercent, language, t } from './i18n.js';
 
-const TEXT = '#c9d6e8';
-const GRID = 'rgba(201, 214, 232, 0.12)';
+export const TEXT = '#c9d6e8';
+export const GRID = 'rgba(201, 214, 232, 0.12)';
 const COLORS = { online: '#3ecf8e', faulty: '#f5a524', offline: '#f2545b', rate: '#4aa8ff' };
 
-function make(el) {
+// A chart on `el` that follows the window's size and the console's language; `option`
+// (if given) is set with the house defaults. dispose() releases both.
+export function makeChart(el, option = null) {
   const chart = globalThis.echarts.init(el, null, { locale: language() === 'zh-CN' ? 'ZH' : 'EN' });
+  if (option) chart.setOption({ animation: false, textStyle: { color: TEXT }, ...option });
   const resize = () => chart.resize();
   window.addEventListener('resize', resize);
   return {
@@ -35,7 +38,7 @@ function axes(days) {
 }
 
 export function onlineRateChart(el, days) {
-  const handle = make(el);
+  const handle = makeChart(el);
   handle.chart.setOption({
     ...axes(days),
     yAxis: {
@@ -63,7 +66,7 @@ export function onlineRateChart(el, days) {
 
 // Probes per day split into good, faulty (reachable but with a picture fault) and offline.
 export function healthTimelineChart(el, days) {
-  const handle = make(el);
+  const handle = makeChart(el);
   handle.chart.setOption({
     ...axes(days),
     legend: { top: 0, textStyle: { color: TEXT } },

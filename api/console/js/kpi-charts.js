@@ -1,26 +1,10 @@
 // The KPI dashboard's charts (ECharts): rates as bars out of 100 %, online rate per district.
 
-import { formatPercent, language, t } from './i18n.js';
-
-const TEXT = '#c9d6e8';
-const GRID = 'rgba(201, 214, 232, 0.12)';
-
-function make(el, option) {
-  const chart = globalThis.echarts.init(el, null, { locale: language() === 'zh-CN' ? 'ZH' : 'EN' });
-  chart.setOption({ animation: false, textStyle: { color: TEXT }, ...option });
-  const resize = () => chart.resize();
-  window.addEventListener('resize', resize);
-  return {
-    chart,
-    dispose() {
-      window.removeEventListener('resize', resize);
-      chart.dispose();
-    },
-  };
-}
+import { GRID, TEXT, makeChart } from './charts.js';
+import { formatPercent, t } from './i18n.js';
 
 function percentBars(el, rows, color) {
-  return make(el, {
+  return makeChart(el, {
     grid: { left: 8, right: 56, top: 8, bottom: 8, containLabel: true },
     tooltip: { trigger: 'axis', valueFormatter: (v) => (v === null ? t('kpi.noData') : formatPercent(v)) },
     xAxis: {
