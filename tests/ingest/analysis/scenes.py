@@ -44,7 +44,13 @@ def _grain_bank(shape: tuple[int, ...], noise: float) -> tuple[npt.NDArray[np.fl
 
 
 def render(picture: Frame, rng: np.random.Generator, noise: float = 2.0) -> Frame:
-    """The picture as a live camera delivers it: with its own sensor noise."""
+    """The picture as a live camera delivers it: with its own sensor noise.
+
+    A bank field shifted by a random offset, so no two samples share their grain: a
+    repeated grain would be an identical picture, which a live sensor never sends and
+    the freeze check rightly calls stuck."""
     bank = _grain_bank(picture.shape, noise)
-    grain = bank[int(rng.integers(len(bank)))]
+    field = bank[int(rng.integers(len(bank)))]
+    shift = (int(rng.integers(picture.shape[0])), int(rng.integers(picture.shape[1])))
+    grain = np.roll(field, shift, axis=(0, 1))
     return np.asarray(np.clip(picture.astype(np.float32) + grain, 0, 255), dtype=np.uint8)
