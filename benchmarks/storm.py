@@ -40,6 +40,7 @@ from registry.importer import import_inventory
 from registry.migrate import upgrade
 from registry.models import Camera
 from registry.scratch import scratch_database_url
+from registry.secrets import CredentialCipher
 
 Report = Callable[[str], None]
 SEPARATE_FAULTS = 3
@@ -117,7 +118,7 @@ def run(
         with scratch_database_url(database_url, folder, "bench_storm") as db_url:
             engine = make_engine(db_url)
             upgrade(engine)
-            factory = make_session_factory(engine)
+            factory = make_session_factory(engine, CredentialCipher.generate())
             started = time.perf_counter()
             import_inventory(factory, inventory.files[0].parent)
             with factory() as session:
@@ -185,6 +186,9 @@ def _storm(
         target=_publish, args=(url, prefix, plan, origin, wall0, speedup, done), daemon=True
     )
     publisher.start()
+    # Settled: the queue unchanged for a group hold of clock time (a group still on hold
+    # could otherwise appear after a short calm), and at least 2 s of wall time.
+    steady_for_s = max(2.0, settings.alerts_group_hold_s / speedup)
     peak_singles, peak_queue, last_report, finished_at = 0, 0, 0.0, None
     settled_at, previous = None, None
     expected = len(plan)
@@ -204,10 +208,12 @@ def _storm(
             )
         if finished_at is not None and stored >= expected:
             state = (visible, singles)
-            if state == previous and settled_at is None:
+            if state != previous:
+                settled_at = None
+            elif settled_at is None:
                 settled_at = now
             previous = state
-            if settled_at is not None and now - settled_at >= 2.0:
+            if settled_at is not None and now - settled_at >= steady_for_s:
                 break
         if finished_at is not None and now - finished_at > SETTLE_LIMIT_S:
             report("  did not settle")
