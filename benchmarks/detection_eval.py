@@ -258,6 +258,14 @@ class Evaluation:
     distinct_clean: int
 
 
+def _negatives(clip: LoadedClip, config: HealthConfig) -> tuple[Scenario, ...]:
+    held = [clip.full[clip.index_at(t)] for t in fault_times(config, None) if t >= ONSET_S]
+    return tuple(
+        health_scenarios.labelled_for(s, held, config.overexposed_clipped)
+        for s in health_scenarios.negatives()
+    )
+
+
 def evaluate(
     directory: Path | None = None,
     config: HealthConfig | None = None,
@@ -273,7 +281,7 @@ def evaluate(
     for name in names:
         clip = load_clip(base / name, cfg, faults=True)
         found.clean.extend(run_rates(clip, cfg, counter))
-        found.negatives.extend(run_scenarios(clip, health_scenarios.negatives(), cfg, counter))
+        found.negatives.extend(run_scenarios(clip, _negatives(clip, cfg), cfg, counter))
         found.standard.extend(run_scenarios(clip, health_scenarios.standard(), cfg, counter))
         if sweep and name in clip_files.EVALUATION_CLIPS:
             found.sweeps.extend(run_scenarios(clip, health_scenarios.sweeps(), cfg, counter))

@@ -9,8 +9,9 @@ picture, degrees), so they mean the same on every clip.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
 from bus.vocabulary import FaultCode
@@ -23,6 +24,7 @@ Painter = Callable[[Frame, float, float, np.random.Generator], Frame]
 # How a frozen picture is delivered from the onset on: the same bytes every time,
 # the same picture with a ticking clock drawn on it, or re-encoded with fresh noise.
 FREEZE_NONE, FREEZE_SAME, FREEZE_CLOCK, FREEZE_NOISE = "", "same", "clock", "noise"
+LIGHTING = "lighting"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,12 +134,33 @@ def standard() -> tuple[Scenario, ...]:
 def negatives() -> tuple[Scenario, ...]:
     """Changes that are not faults: nothing may be raised."""
     return (
-        Scenario("light-up-40", None, _lighting(+1.0)),
-        Scenario("light-down-40", None, _lighting(-1.0)),
+        Scenario("light-up-40", None, _lighting(+1.0), LIGHTING),
+        Scenario("light-down-40", None, _lighting(-1.0), LIGHTING),
         Scenario("rain", None, lambda f, s, t, r: fi.rain(f, r)),
         _fault("jpeg-q15", None, lambda f: fi.jpeg(f, 15)),
         Scenario("ticking-clock", None, lambda f, s, t, r: fi.draw_timestamp(f, t)),
     )
+
+
+def blown_out_share(frame: Frame) -> float:
+    """Share of the picture's pixels at 250 or above: what OVEREXPOSED is defined by."""
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+    return float(np.count_nonzero(gray >= 250)) / gray.size
+
+
+def labelled_for(scenario: Scenario, held: list[Frame], blown_out: float) -> Scenario:
+    """A lighting change is no fault, unless it blows out the picture: where the held
+    pictures (`paint` applied long after the onset) have a median share of clipped
+    pixels at or above `blown_out` (the configured definition), the camera is
+    overexposed by that definition and must say so. Labelled from the painted pixels,
+    never from what the checker answers."""
+    if scenario.family != LIGHTING or not held:
+        return scenario
+    rng = np.random.default_rng(0)
+    shares = [blown_out_share(scenario.paint(f, 3600.0, 3600.0, rng)) for f in held]
+    if float(np.median(shares)) < blown_out:
+        return scenario
+    return replace(scenario, name=f"{scenario.name} (blown out)", expected=FaultCode.OVEREXPOSED)
 
 
 def sweeps() -> tuple[Scenario, ...]:

@@ -21,6 +21,11 @@ def _delay(runs: list[RunResult]) -> float:
     return statistics.fmean(delays) if delays else float("nan")
 
 
+def _wrong(result: RunResult) -> int:
+    """Alarms nobody should see: before a fault's onset, or of another code after it."""
+    return len(result.false_alarms) + len(result.other_codes)
+
+
 def figures(found: Evaluation) -> dict[str, float | int]:
     """The JSON figures: false alarms over every clean clip at every rate, detection of
     the standard sizes on the evaluation clips (and, apart, on the tuning clips)."""
@@ -31,10 +36,11 @@ def figures(found: Evaluation) -> dict[str, float | int]:
         "eval_detection_rate": round(_rate(evaluation), 4),
         "eval_mean_delay_s": round(_delay(evaluation), 2),
         "still_false_alarms": sum(
-            len(r.false_alarms) for r in found.clean + found.negatives if r.clip in STILL_CLIPS
+            _wrong(r) for r in found.clean + found.negatives if r.clip in STILL_CLIPS
         ),
         "tuning_detection_rate": round(_rate(tuning), 4),
-        "negative_false_alarms": sum(len(r.false_alarms) for r in found.negatives),
+        "negative_false_alarms": sum(_wrong(r) for r in found.negatives),
+        "lighting_blown_out": sum(r.expected is not None for r in found.negatives),
         "prefault_false_alarms": sum(len(r.false_alarms) for r in found.standard + found.sweeps),
         "distinct_clean_samples": found.distinct_clean,
         "eval_late_or_missed": sum(not r.detected for r in evaluation),
@@ -78,6 +84,13 @@ def report(found: Evaluation, say: Callable[[str], None]) -> None:
     say("size sweep on the evaluation clips (detected / runs, mean delay s):")
     for family, size, detected, count, delay in sweep_table(found):
         say(f"  {family:36s} {size:5g}  {detected}/{count}  {delay:6.1f}")
-    negatives = [r for r in found.negatives if r.false_alarms]
-    say(f"negatives with alarms: {[(r.clip, r.scenario, r.false_alarms) for r in negatives]}")
+    negatives = [r for r in found.negatives if _wrong(r)]
+    wrong = [(r.clip, r.scenario, r.false_alarms + r.other_codes) for r in negatives]
+    say(f"negatives with alarms: {wrong}")
+    for result in (r for r in found.negatives if r.expected is not None):
+        say(
+            f"  {result.clip}/{result.scenario}: the lighting change clips the picture as"
+            f" far as OVEREXPOSED is defined; raised {result.delay_s} s after the onset of"
+            f" its 10 s ramp"
+        )
     say(f"distinct clean samples: {found.distinct_clean}")

@@ -99,6 +99,7 @@ def test_an_alert_reaches_its_township_live_and_becomes_a_case(
     case_url = page_a.url
     assert "#/cases/" in case_url
     assert "桥北镇" in page_a.content()
+    assert page_a.locator("[data-testid=case-title]").inner_text().endswith("摄像机离线 · cam-a2")
     # The next allowed action, as its button: accept (a note is optional).
     page_a.click("[data-testid=next-actions] button[data-action=accept]")
     answer(page_a, reason="accepted at the wall")
@@ -117,6 +118,8 @@ def test_an_alert_reaches_its_township_live_and_becomes_a_case(
     page_a.wait_for_selector("h2:text('Audit trail')")
     assert page_a.locator("nav a").all_inner_texts()[:3] == ["Alert queue", "Case board", "KPIs"]
     assert "Open · operator-a" in page_a.locator("[data-testid=case-history]").inner_text()
+    title = page_a.locator("[data-testid=case-title]").inner_text()
+    assert title.endswith("Camera offline · cam-a2")
     page_a.goto(f"{server.url}/console/#/queue?view=acked")
     page_a.wait_for_selector("h1:text('Alert queue')")
     assert page_a.locator(f"[data-alert='{alert.id}'] [data-testid=case-link]").is_visible()
@@ -258,6 +261,7 @@ def test_an_alerts_evidence_shows_as_a_thumbnail_that_opens_both_pictures(
     plain = alerts.fault("cam-a1", "BLURRED")
     page.locator(f"tr[data-alert='{plain.id}']").wait_for()
     assert page.locator(f"tr[data-alert='{plain.id}'] [data-testid=evidence-thumb]").count() == 0
+    assert "画面模糊" in page.locator(f"tr[data-alert='{plain.id}']").inner_text()  # not BLURRED
     # The camera in the row leads to its page, where the live video is one button away.
     page.locator(f"tr[data-alert='{plain.id}'] [data-testid=camera-link]").click()
     page.wait_for_selector("[data-testid=live-play]")

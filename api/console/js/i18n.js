@@ -59,6 +59,11 @@ export function faultLabel(code) {
   return key in messages ? messages[key] : code;
 }
 
+export function caseKindLabel(kind) {
+  const key = `caseKind.${kind}`;
+  return key in messages ? messages[key] : kind;
+}
+
 export function failureLabel(code) {
   if (!code) return '—';
   const key = `failure.${code}`;

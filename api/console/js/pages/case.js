@@ -5,6 +5,7 @@
 
 import { api } from '../api.js';
 import { ask } from '../ask.js';
+import { caseTitle } from '../case-title.js';
 import { h } from '../dom.js';
 import { loadTree } from '../districts-tree.js';
 import { subscribe } from '../feed.js';
@@ -132,7 +133,7 @@ export async function render(main, { args, isCurrent }) {
         h(
           'h1',
           { 'data-testid': 'case-title' },
-          `#${c.id} ${c.title}`,
+          `#${c.id} ${caseTitle(c, districtName)}`,
           c.supervision === 'none' ? '' : supervisionFlag(c.supervision),
         ),
       ),

@@ -3,6 +3,7 @@
 // Redrawn when the feed announces a case change (a new case, a move, a card raised).
 
 import { api, query } from '../api.js';
+import { caseTitle } from '../case-title.js';
 import { h } from '../dom.js';
 import { loadTree } from '../districts-tree.js';
 import { subscribe } from '../feed.js';
@@ -77,7 +78,7 @@ export async function render(main, { params, isCurrent }) {
       'tr',
       { 'data-case': c.id, class: c.overdue ? 'overdue' : '' },
       h('td', { class: 'mono' }, h('a', { href: href(`/cases/${c.id}`) }, `#${c.id}`)),
-      h('td', {}, h('a', { href: href(`/cases/${c.id}`) }, c.title)),
+      h('td', {}, h('a', { href: href(`/cases/${c.id}`) }, caseTitle(c, districtName))),
       h('td', {}, districtName(c.district_code)),
       h('td', {}, c.priority),
       h('td', {}, t(`caseStatus.${c.status}`)),

@@ -9,7 +9,7 @@ import { h, option } from '../dom.js';
 import { indentedOptions, loadTree } from '../districts-tree.js';
 import { evidenceThumb } from '../evidence.js';
 import { subscribe } from '../feed.js';
-import { formatDateTime, formatDuration, t } from '../i18n.js';
+import { failureLabel, faultLabel, formatDateTime, formatDuration, t } from '../i18n.js';
 import { href, replaceParams } from '../router.js';
 import { currentUser } from '../session.js';
 import { singleFlight } from '../single-flight.js';
@@ -197,7 +197,7 @@ export async function render(main, { params, isCurrent }) {
       'span',
       {},
       kindLabel(alert.kind),
-      alert.code ? ` · ${alert.code}` : '',
+      alert.code ? ` · ${alert.kind === 'fault' ? faultLabel(alert.code) : failureLabel(alert.code)}` : '',
       alert.camera_id ? ' · ' : '',
       alert.camera_id
         ? h(
