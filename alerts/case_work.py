@@ -65,6 +65,7 @@ class CaseWork:
         self.reader = AlertTables(factory)
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="alerts-cases", daemon=True)
+        self._abandon = threading.Event()  # stop waited long enough: leave the queue
         self._recomputed_on: date | None = None
         self.ticks = 0
 
@@ -83,11 +84,16 @@ class CaseWork:
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Finish the queued work, publish, stop. What is left undone (a crash) is found
-        again by the next start's sweep."""
+        """Finish the queued work within `timeout`, publish, stop. Work still queued then
+        is left (after the job in hand) for the next start's sweep, as after a crash, so
+        the thread never outlives the service's stop by more than one job."""
         if self._thread.is_alive():
             self._jobs.put(None)
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("case work still queued after %.0f s; left to the next start", timeout)
+                self._abandon.set()
+                self._thread.join()
         deadline = time.monotonic() + min(timeout, 5.0)
         while self.feed.pending() and time.monotonic() < deadline:
             time.sleep(0.05)  # the broker's acknowledgements, so the cursor can move
@@ -147,7 +153,7 @@ class CaseWork:
                 job = self._jobs.get(timeout=wait)
             except queue.Empty:
                 job = _NOTHING
-            if job is None:
+            if job is None or self._abandon.is_set():
                 self._safely(self.feed.flush)
                 return
             if job is not _NOTHING:

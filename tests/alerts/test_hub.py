@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import json
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -283,3 +284,24 @@ def test_a_restarted_service_opens_nothing_twice(hub: Hub) -> None:
     messages = hub.messages()
     assert len(messages) == published + 3  # its open, accept, assign; nothing again
     assert {m["case_id"] for m in messages[published:]} == {late.id}
+
+
+def test_stop_leaves_queued_case_work_after_its_timeout_to_the_next_start(hub: Hub) -> None:
+    """A stop waits for the queued work up to its timeout, then finishes the job in hand
+    and leaves the rest to the next start's sweep: the thread never outlives the stop."""
+    cases = hub.running.cases
+    ran: list[int] = []
+
+    def slow(n: int) -> None:
+        time.sleep(0.2)
+        ran.append(n)
+
+    for n in range(20):  # 4 s of work
+        cases._jobs.put(lambda n=n: slow(n))
+    started = time.monotonic()
+    cases.stop(timeout=0.5)
+    took = time.monotonic() - started
+    assert not cases._thread.is_alive()
+    assert 2 <= len(ran) <= 4, ran  # what fitted in 0.5 s, plus the job in hand
+    assert ran == list(range(len(ran)))  # in order
+    assert took < 1.0
