@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,8 +28,23 @@ class Record:
     fields: dict[str, Any]
 
 
+def read_text(path: Path) -> str:
+    """The file as UTF-8 text (a BOM is dropped). Anything else fails as a whole with the
+    line of the first bad byte, before a single record is read: Excel saves "CSV" as
+    GB18030/GBK on Chinese Windows, and a half-decoded file must not half-import."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise UnreadableFile(
+            f"{path}: line {line} is not UTF-8 (byte 0x{data[exc.start]:02x}); save the file"
+            " as UTF-8 (Excel: 'CSV UTF-8'), e.g. iconv -f GB18030 -t UTF-8"
+        ) from exc
+
+
 def _csv_records(path: Path) -> Iterator[Record]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with io.StringIO(read_text(path), newline="") as handle:
         reader = csv.reader(handle)
         try:
             header = next(reader)
@@ -46,7 +62,7 @@ def _csv_records(path: Path) -> Iterator[Record]:
 
 
 def _jsonl_records(path: Path) -> Iterator[Record]:
-    with path.open(encoding="utf-8") as handle:
+    with io.StringIO(read_text(path)) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -62,7 +78,7 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
 
 def _document_records(path: Path, key: str) -> Iterator[Record]:
     """A YAML or JSON document: a list of objects, or an object holding one under `key`."""
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     try:
         node = yaml.compose(text, Loader=_YamlLoader)
         data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a safe loader

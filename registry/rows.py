@@ -52,7 +52,7 @@ _USE_ALIASES = {
 _TRUE = {"1", "true", "yes", "y", "on", "是", "启用"}
 _FALSE = {"0", "false", "no", "n", "off", "否", "停用"}
 _FREE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-_URL_SCHEMES = {"rtsp", "rtsps", "http", "https", "file"}
+_URL_SCHEMES = {"rtsp", "rtsps", "http", "https"}  # what the sources can open
 URL_FIELDS = ("main_url", "sub_url", "snapshot_url")
 
 
