@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from alerts.case_snapshots import record_case_id, snapshots
-from alerts.cases.opening import Opened, OpeningOutcome, open_case_for_alert
+from alerts.cases.opening import Opened, OpeningOutcome, link_to_open_cases, open_case_for_alert
 from alerts.cases.rules import Verdict, decide_opening
 from alerts.cases.seam import AlertSnapshot
 from alerts.cases.transitions import CaseError
@@ -66,8 +66,24 @@ class CaseOpener:
                     for row in session.scalars(select(AlertRow).where(AlertRow.id.in_(chunk)))
                 }
                 built = snapshots(session, [found[i] for i in chunk if i in found])
+            linked = self._link_in_bulk(built)
             for snapshot in built:
-                self.open(snapshot)
+                if snapshot.alert_id not in linked:
+                    self.open(snapshot)
+                elif snapshot.is_group:
+                    self.link_members(snapshot.alert_id)
+
+    def _link_in_bulk(self, built: Sequence[AlertSnapshot]) -> dict[str, int]:
+        """Those whose case is open already, linked in one transaction each way."""
+        linked = link_to_open_cases(self.factory, built, self.clock())
+        by_case: dict[int, list[str]] = {}
+        for alert_id, case_id in linked.items():
+            by_case.setdefault(case_id, []).append(alert_id)
+        with transaction(self.factory) as session:
+            for case_id, alert_ids in by_case.items():
+                record_case_id(session, alert_ids, case_id)
+        self.outcomes[Opened.LINKED] += len(linked)
+        return linked
 
     def open(self, snapshot: AlertSnapshot) -> OpeningOutcome | None:
         try:

@@ -9,6 +9,7 @@ savepoint and it links its alert to the winner's case. A case closed less than
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -234,6 +235,26 @@ def open_case_for_alert(
         return _open(
             session, workflow, alert, decision.category, decision.rule, SYSTEM_ACTOR, None, now
         )
+
+
+def link_to_open_cases(
+    factory: SessionFactory, alerts: Sequence[AlertSnapshot], now: datetime
+) -> dict[str, int]:
+    """Link every alert whose case key has an open case to that case, in one transaction
+    (a storm's cameras come by the thousand: one commit each kept the case thread busy
+    for minutes). Returns alert id → case id; the alerts left out have no open case and
+    go through `open_case_for_alert`."""
+    linked: dict[str, int] = {}
+    with transaction(factory) as session:
+        cases: dict[str, Case | None] = {}
+        for alert in alerts:
+            if alert.case_key not in cases:
+                cases[alert.case_key] = _open_case(session, alert.case_key)
+            case = cases[alert.case_key]
+            if case is not None:
+                _link(session, case, alert, now, SYSTEM_ACTOR)
+                linked[alert.alert_id] = case.id
+    return linked
 
 
 def open_case_manually(
