@@ -76,6 +76,8 @@ class CaseOpener:
     def _link_in_bulk(self, built: Sequence[AlertSnapshot]) -> dict[str, int]:
         """Those whose case is open already, linked in one transaction each way."""
         linked = link_to_open_cases(self.factory, built, self.clock())
+        if not linked:
+            return linked
         by_case: dict[int, list[str]] = {}
         for alert_id, case_id in linked.items():
             by_case.setdefault(case_id, []).append(alert_id)

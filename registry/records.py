@@ -28,7 +28,7 @@ class Record:
     fields: dict[str, Any]
 
 
-def read_text(path: Path) -> str:
+def _read_text(path: Path) -> str:
     """The file as UTF-8 text (a BOM is dropped). Anything else fails as a whole with the
     line of the first bad byte, before a single record is read: Excel saves "CSV" as
     GB18030/GBK on Chinese Windows, and a half-decoded file must not half-import."""
@@ -44,7 +44,7 @@ def read_text(path: Path) -> str:
 
 
 def _csv_records(path: Path) -> Iterator[Record]:
-    with io.StringIO(read_text(path), newline="") as handle:
+    with io.StringIO(_read_text(path), newline="") as handle:
         reader = csv.reader(handle)
         try:
             header = next(reader)
@@ -62,7 +62,7 @@ def _csv_records(path: Path) -> Iterator[Record]:
 
 
 def _jsonl_records(path: Path) -> Iterator[Record]:
-    with io.StringIO(read_text(path)) as handle:
+    with io.StringIO(_read_text(path)) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -78,7 +78,7 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
 
 def _document_records(path: Path, key: str) -> Iterator[Record]:
     """A YAML or JSON document: a list of objects, or an object holding one under `key`."""
-    text = read_text(path)
+    text = _read_text(path)
     try:
         node = yaml.compose(text, Loader=_YamlLoader)
         data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a safe loader
